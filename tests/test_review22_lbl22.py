@@ -118,7 +118,9 @@ def test_series_train_and_warm_start_read_a_label_column_alike(tmp_path: Path) -
     new.loc[[5, 9], "label"] = np.nan
     new.to_csv(files["new"], index=False)
     said = (f"{files['new']}: 200 of the 200 rows of the training series are not labelled normal "
-            "in 'label' (first: row 1; 2 without a label: a missing label is not known to be normal)")
+            "in 'label' (first: row 1; 2 without a label: a missing label is not known to be normal; "
+            "198 hold text, 'normal' first: a series is labelled 0 (normal) or 1 (anomaly), so a "
+            "text label, 'normal' too, is not known to be normal; write 0 and 1)")
     res = runner.invoke(app, ["train", str(files["new"]), "-m", "tcn-ae", "--timestamp-col", "ts",
                               "--window", "16", "--epochs", "1", "--label-col", "label",
                               "-o", str(tmp_path / "T")])
