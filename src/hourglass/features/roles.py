@@ -30,7 +30,7 @@ __all__ = ["DIGITAL_STATES", "IP_FORM", "NULL_TEXT", "NUMBER_GAPS", "PLACEHOLDER
            "dropped_score_output",
            "factorize_strings",
            "foreign_digit_number", "identifier_name", "infer_role", "ip_parts", "ipv4_bucket",
-           "ipv4_private", "is_time_name", "near_unique", "numeric_identifier",
+           "ipv4_private", "is_time_name", "near_unique", "normal_leaf", "numeric_identifier",
            "port_numbers", "score_output_columns", "separated_hint", "separated_number",
            "separated_warning", "splunk_time", "stable_hash", "string_values", "table_tells", "unit_number"]
 
@@ -465,7 +465,7 @@ def _traefik(columns: Iterable[object]) -> bool:
     >>> _traefik(["RequestCount", "DownstreamStatus"]), _traefik(["routername", "requestcount"])
     (False, False)
     """
-    return len({_norm(str(c).rsplit(".", 1)[-1]) for c in columns} & _TRAEFIK_TELLS) >= 2
+    return _leaves_told(columns, _TRAEFIK_TELLS) >= 2
 
 
 #: the fields of a ModSecurity transaction as its JSON audit log writes it (``SecAuditLogFormat
@@ -489,7 +489,7 @@ def _modsecurity(columns: Iterable[object]) -> bool:
     >>> _modsecurity(["unique_id", "client_ip", "name"])
     False
     """
-    return len({_norm(str(c).rsplit(".", 1)[-1]) for c in columns} & _MODSECURITY_TELLS) >= 3
+    return _leaves_told(columns, _MODSECURITY_TELLS) >= 3
 
 
 #: the fields of an F5 BIG-IP ASM (Advanced WAF) request as its remote log writes them (the ``kv``
@@ -509,7 +509,7 @@ def _f5_asm(columns: Iterable[object]) -> bool:
     >>> _f5_asm(["support_id", "ip_client", "ticket"])
     False
     """
-    return len({_norm(str(c).rsplit(".", 1)[-1]) for c in columns} & _F5_ASM_TELLS) >= 3
+    return _leaves_told(columns, _F5_ASM_TELLS) >= 3
 
 
 def _sonicwall(columns: Iterable[object]) -> bool:
@@ -852,7 +852,7 @@ def _read_tells(columns: tuple[str, ...]) -> TableTells:
     read = frozenset(field_name(c) for c in raw)
     names = frozenset(_norm(c) for c in read)
     leaves = frozenset(_field_leaf(c) for c in read)
-    normal_leaves = frozenset(_norm(c.rsplit(".", 1)[-1]) for c in read)
+    normal_leaves = frozenset(normal_leaf(c) for c in read)
     winevent_export = len(names & _WINEVENT_COLUMNS) >= 2
     fields: dict[str, list[str]] = {}  # (the last parts of the fields of each object, by its path)
     for c in read:
@@ -1214,6 +1214,29 @@ _HEX = re.compile(r"0x[0-9a-f]+")
 
 def _norm(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def normal_leaf(name: object) -> str:
+    """The last part of field name ``name``, lowered, its letters and digits only, as the table
+    tells read a product's fields however deep a shipper puts them.
+
+    Examples
+    --------
+    >>> normal_leaf("details.author_name"), normal_leaf("Author Name"), normal_leaf("a.RequestCount")
+    ('authorname', 'authorname', 'requestcount')
+    """
+    return _norm(str(name).rsplit(".", 1)[-1])
+
+
+def _leaves_told(columns: Iterable[object], tells: frozenset[str]) -> int:
+    """How many of a product's ``tells`` (normalised last parts) the table's ``columns`` hold.
+
+    Examples
+    --------
+    >>> _leaves_told(["x.DownstreamStatus", "RouterName", "user"], _TRAEFIK_TELLS)
+    2
+    """
+    return len({normal_leaf(c) for c in columns} & tells)
 
 
 _WHOLE_FLOAT = re.compile(r"^(-?\d+)\.0+$")

@@ -68,6 +68,7 @@ from hourglass.features.roles import (
     _NFDUMP_TELLS,
     _SILK_TELLS,
     dhcp_audit_names,
+    normal_leaf,
     unpadded_ipv4,
     without_port,
 )
@@ -367,12 +368,6 @@ _GITLAB_TARGETS = {"author_name": "user.name", "Author Name": "user.name", "ip_a
                    "IP Address": "source.ip", "event_name": "event.action"}
 
 
-def _normal_leaf(key: object) -> str:
-    """The last part of field name ``key``, lowered, its letters and digits only
-    (``details.author_name`` and ``Author Name``: ``authorname``), as table tells read it."""
-    return re.sub(r"[^a-z0-9]", "", str(key).rsplit(".", 1)[-1].lower())
-
-
 #: an F5 BIG-IP ASM (Advanced WAF) request as its remote log writes it (``kv`` records, comma-parted
 #: ``ASM:unit_hostname="...",ip_client="...",...``), told by its own fields beside one another
 #: (:data:`_F5_ASM_TELLS`): the client (``ip_client``: it went to no field, where the server,
@@ -457,7 +452,7 @@ def _field_target(key: Any, fields: Mapping[str, Any], fmt: str | None, record: 
     if str(key) in _GITHUB_TARGETS and _GITHUB_AUDIT_TELLS <= {*map(str, fields), *known}:
         return _GITHUB_TARGETS[str(key)]  # a GitHub audit log's actor, and the account acted on
     gitlab = _GITLAB_TARGETS.get(str(key).rsplit(".", 1)[-1])
-    if gitlab is not None and _GITLAB_AUDIT_TELLS <= {_normal_leaf(k) for k in (*fields, *known)}:
+    if gitlab is not None and _GITLAB_AUDIT_TELLS <= {normal_leaf(k) for k in (*fields, *known)}:
         return gitlab  # a GitLab audit event's author, address and event
     if str(key) in _SYSMON_HASHES and fmt in (*WINDOWS_FORMS, "winlogbeat"):
         # Sysmon's 'SHA256=...,MD5=...': the new process's in a process creation (event 1), else
