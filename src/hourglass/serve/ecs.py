@@ -766,7 +766,13 @@ def _ecs_value(target: str, value: Any) -> Any:
             return None
         # an IPv6 address with a zone (fe80::1%12, as Windows logons write a link-local client):
         # an ECS ip field (Elasticsearch's ip type) refuses it, and with it the whole document
-        return None if getattr(address, "scope_id", None) else str(address)
+        if getattr(address, "scope_id", None):
+            return None
+        # an IPv4-mapped one (::ffff:10.0.0.5, as Windows' Kerberos events name a client) is its
+        # IPv4 address, as the features read it and Winlogbeat writes it: Python's text of it,
+        # '::ffff:a00:5', was an address no analyst or search for 10.0.0.5 would know
+        mapped = getattr(address, "ipv4_mapped", None)
+        return str(mapped if mapped is not None else address)
     if target.endswith(".port"):
         hexed = _HEX_PORT.fullmatch(value.strip().lower()) if isinstance(value, str) else None
         try:

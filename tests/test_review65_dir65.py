@@ -1,0 +1,25 @@
+"""Directory-service telemetry (Active Directory Security events, Kerberos, LDAP): edge cases
+of valid input as a domain controller's logs write it."""
+
+from __future__ import annotations
+
+from hourglass.serve.ecs import AlertRule, ecs_named, to_ecs
+
+
+def test_an_ipv4_mapped_kerberos_client_is_its_ipv4_address_in_ecs() -> None:
+    # What was wrong: a Kerberos event's client ::ffff:10.0.9.99 (4768/4769/4771) went to the ECS
+    # alert's source.ip and related.ip as '::ffff:a00:963', an address no analyst or search for
+    # 10.0.9.99 finds; it is now 10.0.9.99, as the features read it and Winlogbeat writes it.
+    fields = {"winlog.event_data.IpAddress": "::ffff:10.0.9.99", "winlog.event_data.IpPort": "59789"}
+    doc = to_ecs({"row": 3, "score": 2.0}, AlertRule("ae", "id"), fields=fields)
+    assert doc["source"] == {"ip": "10.0.9.99", "port": 59789}
+    assert doc["related"]["ip"] == ["10.0.9.99"]
+    assert ecs_named({"IpAddress": "::FFFF:10.0.0.5"}) == {"IpAddress": "::FFFF:10.0.0.5"}
+    entity = to_ecs({"entity": "::ffff:10.0.9.99", "bucket_start": "2026-12-01T09:30:00+00:00",
+                     "bucket_end": "2026-12-01T09:35:00+00:00", "rows": 53, "score": 6.7},
+                    AlertRule("ae", "id", input="entity", entity_field="IpAddress"))
+    assert entity["source"]["ip"] == "10.0.9.99"
+    assert entity["hourglass"]["entity"] == "::ffff:10.0.9.99"
+    # an IPv6 client stays as written
+    assert to_ecs({"row": 0, "score": 1.0}, AlertRule("ae", "id"),
+                  fields={"IpAddress": "2001:db8::5"})["source"]["ip"] == "2001:db8::5"
