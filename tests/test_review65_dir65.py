@@ -23,3 +23,27 @@ def test_an_ipv4_mapped_kerberos_client_is_its_ipv4_address_in_ecs() -> None:
     # an IPv6 client stays as written
     assert to_ecs({"row": 0, "score": 1.0}, AlertRule("ae", "id"),
                   fields={"IpAddress": "2001:db8::5"})["source"]["ip"] == "2001:db8::5"
+
+
+def test_windows_powershell_convertto_json_times_read_as_times(tmp_path) -> None:
+    # What was wrong: Get-WinEvent | ConvertTo-Json on Windows PowerShell 5.1 (a domain
+    # controller's own shell) writes TimeCreated as "\/Date(1796112001317)\/", and
+    # --timestamp-col TimeCreated stopped with 'line 1 is not a timestamp'; it reads as its time.
+    import json
+
+    import pandas as pd
+    import pytest
+
+    from hourglass._times import parse_timestamps
+    from hourglass.errors import InputError
+    from hourglass.ingest import read_table
+
+    path = tmp_path / "security.jsonl"
+    path.write_text('{"Id": 4769, "TimeCreated": "\\/Date(1796112001317)\\/"}\n'
+                    '{"Id": 4769, "TimeCreated": "\\/Date(1796112061000+0100)\\/"}\n')
+    assert json.loads(path.read_text().splitlines()[0])["TimeCreated"] == "/Date(1796112001317)/"
+    ts = parse_timestamps(read_table(path)["TimeCreated"], "TimeCreated")
+    assert ts.tolist() == [pd.Timestamp("2026-12-01 08:00:01.317"), pd.Timestamp("2026-12-01 08:01:01")]
+    with pytest.raises(InputError, match=r"row 2 is not a timestamp \('2026-12-01'; the column "
+                                         r"holds \.NET dates"):
+        parse_timestamps(pd.Series(["/Date(1796112001317)/", "2026-12-01"]), "TimeCreated")

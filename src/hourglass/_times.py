@@ -561,6 +561,8 @@ def _read_timestamps(s: pd.Series, column: str, dayfirst: bool | None
                              f"({quoted_cell(compact.iloc[i])})")
         s = compact  # 20260328 as a CSV or JSON number: the date its text is, not 1970's seconds
     text = s.astype("string").str.strip()
+    if len(text) and _DOTNET_START.match(str(text.iloc[0])):  # (one look at the first cell: no cost per row)
+        return _dotnet_times(text, cells, column), None
     clock = text.iloc[:100].str.fullmatch(_CLOCK).fillna(False).to_numpy(dtype=bool)
     if clock.any():  # pandas would date it today: other days' data would fall on the same one
         _refuse_clock(text, int(np.flatnonzero(clock)[0]), column)
@@ -672,6 +674,35 @@ def _read_timestamps(s: pd.Series, column: str, dayfirst: bool | None
 
 
 _PER_SECOND = {"s": 1.0, "ms": 1e3, "us": 1e6, "ns": 1e9}
+
+#: a .NET date as Windows PowerShell 5.1's ``ConvertTo-Json`` writes a ``[DateTime]``
+#: (``Get-WinEvent``'s ``TimeCreated``: ``"\/Date(1796112001317)\/"``, JSON for
+#: ``/Date(1796112001317)/``): milliseconds since 1970 UTC; a ``[DateTimeOffset]`` (and WCF's
+#: JSON) adds its offset, ``/Date(1796112001317+0100)/``, which the milliseconds already hold
+_DOTNET_DATE = r"\\?/Date\((-?\d{1,16})(?:[+-]\d{4})?\)\\?/"
+_DOTNET_START = re.compile(r"\\?/Date\(")
+
+
+def _dotnet_times(text: pd.Series, cells: pd.Series, column: str) -> pd.DatetimeIndex:
+    """The .NET dates ``text`` (:data:`_DOTNET_DATE`, no missing one) as times (UTC, naive as
+    epoch times are), or :class:`InputError` naming the first row that is none.
+
+    Examples
+    --------
+    >>> _dotnet_times(pd.Series(["/Date(1796112001317)/", "/Date(1796112001317+0100)/"]),
+    ...               pd.Series([]), "TimeCreated").tolist()
+    [Timestamp('2026-12-01 08:00:01.317000'), Timestamp('2026-12-01 08:00:01.317000')]
+    """
+    ms = pd.to_numeric(text.str.extract(f"^{_DOTNET_DATE}$", expand=False), errors="coerce"
+                       ).to_numpy(dtype=np.float64, na_value=np.nan)  # (exact: below 2**53)
+    bad = ~(np.abs(ms) < _MAX_EPOCH_S * 1000)  # (NaN: no such date)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(f"column {column!r}: row {i + 1} is not a timestamp "
+                         f"({quoted_cell(text.iloc[i])}; the column holds .NET dates, "
+                         "/Date(milliseconds)/, as Windows PowerShell's ConvertTo-Json writes them)")
+    ns = ms.astype(np.int64) * np.int64(1_000_000)
+    return pd.DatetimeIndex(ns.view("datetime64[ns]"))
 
 
 def _refuse_clock(text: pd.Series, i: int, column: str) -> NoReturn:
