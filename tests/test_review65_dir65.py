@@ -47,3 +47,19 @@ def test_windows_powershell_convertto_json_times_read_as_times(tmp_path) -> None
     with pytest.raises(InputError, match=r"row 2 is not a timestamp \('2026-12-01'; the column "
                                          r"holds \.NET dates"):
         parse_timestamps(pd.Series(["/Date(1796112001317)/", "2026-12-01"]), "TimeCreated")
+
+
+def test_a_netbios_domain_of_digits_and_letters_is_no_number_with_a_unit() -> None:
+    # What was wrong: a domain controller's Security log whose NetBIOS domain is '3B' (the
+    # EVTX-ATTACK-SAMPLES password spray's) made train and inspect warn that SubjectDomainName
+    # 'holds numbers with a unit (e.g. '3B')' and to write the numbers alone; one value
+    # throughout is no reading (as a number a constant), so nothing is said of it.
+    import pandas as pd
+
+    from hourglass.features.roles import separated_warning
+
+    domain = pd.Series(["3B", None, "3B", "3B"])
+    assert separated_warning("SubjectDomainName", domain, "categorical", "text values") is None
+    assert separated_warning("Vendor", pd.Series(["3COM"] * 5), "categorical", "text values") is None
+    said = separated_warning("volts", pd.Series(["230V", "231", "229V"]), "categorical", "text values")
+    assert said is not None and "numbers with a unit (e.g. '230V')" in said  # readings still said

@@ -2043,6 +2043,17 @@ def separated_hint(value: object) -> str:
     return f"; {SEPARATED_NUMBERS}" if separated_number(pd.Series([str(value)])) is not None else ""
 
 
+def _values_vary(s: pd.Series) -> bool:
+    """Whether the column ``s`` holds more than one value (its first 2,000 present ones, as
+    :func:`_marked_number` looks at them)."""
+    try:
+        sample = s.dropna().iloc[:2000].astype(str).str.strip()
+    except UnicodeDecodeError:
+        return False
+    sample = sample[sample != ""]
+    return bool(len(sample)) and not (sample == sample.iloc[0]).all()
+
+
 def separated_warning(name: object, s: pd.Series, role: str, why: str) -> str | None:
     """The warning for column ``name`` (values ``s``) given ``role`` (for ``why``) where it holds
     numbers written with separators or decimal commas (:func:`separated_number`), or with a unit
@@ -2070,7 +2081,9 @@ def separated_warning(name: object, s: pd.Series, role: str, why: str) -> str | 
         return (f"column {str(name)!r} holds numbers written in digits other than 0-9 (e.g. "
                 f"{example!r}), read as text (role {role}: {why}); write their digits as 0-9 to use "
                 "them as numbers")
-    example = unit_number(s)
+    # (one value throughout is no reading: as a number a constant, dropped, and as likely a
+    # name: a domain controller's NetBIOS domain '3B', a vendor '3COM')
+    example = unit_number(s) if _values_vary(s) else None
     if example is not None:  # a reading written with its unit: each value a category of its own
         return (f"column {str(name)!r} holds numbers with a unit (e.g. {example!r}), read as text "
                 f"(role {role}: {why}); write the numbers alone, in one unit, to use them as numbers")
