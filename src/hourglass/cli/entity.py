@@ -427,6 +427,8 @@ def normal_buckets(df: pd.DataFrame, features: EntityWindows, label_col: str | N
                           entity_case=getattr(features, "entity_case", "exact"),
                           # numeric dates in the order the model reads them (its fit's, or given)
                           dayfirst=getattr(features, "dayfirst_", features.dayfirst))
+    # entities named as the model names them (a model saved before: ::ffff:10.0.0.5 as written)
+    probe.entity_ip_form_ = getattr(features, "entity_ip_form_", True)
     ent, start = probe.row_keys(feats)
     # a row without a label marks its bucket as an attack row does: neither is known normal
     grouped = pd.DataFrame({"e": ent, "b": start, "y": is_anom, "u": ~keep}).groupby(["e", "b"])

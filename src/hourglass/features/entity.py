@@ -10,6 +10,7 @@ counts is :class:`~hourglass.features.EventSessions`' job, not this one's.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
 import unicodedata
@@ -72,6 +73,34 @@ _ROLES = ("numeric", "categorical", "drop")
 #: How entity names are compared: ``"exact"`` (as written, stripped) or ``"fold"``
 #: (:func:`folded_name`: ``Alice``, ``ALICE`` and ``alice`` are one entity).
 ENTITY_CASES = ("exact", "fold")
+
+
+def ipv4_unmapped(names: np.ndarray) -> np.ndarray | None:
+    """``names`` (distinct entity names) with each IPv4-mapped IPv6 address as its IPv4 address
+    (``::ffff:10.0.0.5``, as Windows' Kerberos events 4768/4769/4771 name a client that its
+    logons, 4624/4625, name ``10.0.0.5``), or ``None`` where none is such an address.
+
+    Examples
+    --------
+    >>> ipv4_unmapped(np.array(["::ffff:10.0.0.5", "10.0.0.6", "::FFFF:a00:7", "alice"],
+    ...                        dtype=object)).tolist()
+    ['10.0.0.5', '10.0.0.6', '10.0.0.7', 'alice']
+    >>> ipv4_unmapped(np.array(["10.0.0.5", "2001:db8::5"], dtype=object)) is None
+    True
+    """
+    out = None
+    for i, name in enumerate(names.tolist()):
+        if not (isinstance(name, str) and name[:7].lower() == "::ffff:"):
+            continue
+        try:
+            mapped = ipaddress.IPv6Address(name).ipv4_mapped
+        except ValueError:
+            continue
+        if mapped is not None:
+            if out is None:
+                out = names.astype(object, copy=True)
+            out[i] = str(mapped)
+    return out
 
 
 def folded_name(name: str) -> str:
@@ -689,6 +718,7 @@ class EntityWindows(ParamsClone):
         self._refuse_key_roles()
         df = self._check_frame(df, "fit the entity features on")
         self.not_aggregated_: dict[str, str] = {}  # column -> why (this fit's; not saved)
+        self.entity_ip_form_ = True  # an IPv4-mapped entity is its IPv4 address (saved)
         self.numeric_, self.categorical_ = self._resolve_columns(df)
         self._refuse_text_to_sum(df)
         # the training data's date order, kept so that later data is read alike
@@ -840,6 +870,12 @@ class EntityWindows(ParamsClone):
         # or a stream they came as text and named an entity of their own ('N/A'), where the same
         # rows of a CSV were the entity '<missing>'
         codes, names = factorize_strings(s.reset_index(drop=True), null_text=True)
+        # a client ::ffff:10.0.0.5 (Kerberos events) is the 10.0.0.5 of its logons: one entity,
+        # not two with half the history each (a state saved before compares them as written)
+        unmapped = ipv4_unmapped(names) if getattr(self, "entity_ip_form_", True) else None
+        if unmapped is not None:
+            ip_codes, ip_names = pd.factorize(unmapped)
+            codes, names = ip_codes[codes].astype(np.int64), np.asarray(ip_names, dtype=object)
         if getattr(self, "entity_case", "exact") != "fold":
             return codes, names
         names = np.array([folded_name(n) for n in names.tolist()], dtype=object)  # "<missing>" stays
@@ -1159,6 +1195,7 @@ class EntityWindows(ParamsClone):
                 "aggregates": self.aggregates_, "tabular": self.tabular_.to_dict(),
                 "feature_names": self.feature_names_, "n_buckets": self.n_buckets_,
                 **({} if getattr(self, "dayfirst_", None) is None else {"dayfirst": self.dayfirst_}),
+                **({"entity_ip_form": 1} if getattr(self, "entity_ip_form_", False) else {}),
                 **({} if getattr(self, "raw_medians_", None) is None
                    else {"raw_medians": dict(self.raw_medians_ or {})})}
 
@@ -1195,6 +1232,9 @@ class EntityWindows(ParamsClone):
             self.feature_names_ = [str(c) for c in d["feature_names"]]
             self.n_buckets_ = int(d.get("n_buckets", 0))
             self.dayfirst_ = None if d.get("dayfirst") is None else bool(d["dayfirst"])
+            # absent from a state saved before: its entities compared as written (::ffff:10.0.0.5
+            # and 10.0.0.5 two), as they were
+            self.entity_ip_form_ = bool(d.get("entity_ip_form", False))
             # absent from models saved before it was kept (their explanations use the imputer's)
             medians = d.get("raw_medians")
             self.raw_medians_ = None if medians is None else \
