@@ -86,3 +86,26 @@ def test_an_entity_model_keyed_on_ipaddress_names_a_kerberos_client_once() -> No
     del state["entity_ip_form"]  # as a model saved before wrote it
     old = EntityWindows.from_dict(state).aggregate(df)
     assert sorted(old["entity"]) == ["10.0.1.41", "10.0.1.7", "::ffff:10.0.1.41", "<missing>"]
+
+
+def test_an_explanation_quotes_a_windows_sid_whole_with_its_rid() -> None:
+    # What was wrong: explain, stream --explain and the ECS alert's message cut a value after 40
+    # characters, so every account SID of a domain read 'S-1-5-21-3623811015-3361044348-30300820…',
+    # its RID (-1115: which account) cut off; a SID is now quoted whole, other long values still cut.
+    import numpy as np
+    import pandas as pd
+
+    from hourglass import Pipeline
+    from hourglass.detectors import AutoEncoder
+    from hourglass.explain import explain_rows
+    from hourglass.features import TabularPreprocessor
+
+    dom = "S-1-5-21-3623811015-3361044348-30300820"
+    rng = np.random.default_rng(0)
+    train = pd.DataFrame({"TargetUserSid": [f"{dom}-{1100 + i % 5}" for i in range(200)],
+                          "Status": rng.choice(["0x0", "0x18"], 200, p=[0.95, 0.05])})
+    pipe = Pipeline(AutoEncoder(hidden=(4,), epochs=2, verbose=0),
+                    features=TabularPreprocessor()).fit(train)
+    row = pd.DataFrame({"TargetUserSid": [f"{dom}-500"], "Status": ["0x18"]})
+    why = explain_rows(pipe, row, top=2, method="reconstruction")["why"].iloc[0]
+    assert f"TargetUserSid={dom}-500 (" in why

@@ -21,6 +21,7 @@ import pandas as pd
 from hourglass.errors import InputError
 from hourglass.explain.tabular import (
     METHOD_NAMES,
+    cut_value,
     explanation_method,
     feature_weights,
     percent,
@@ -122,8 +123,7 @@ def _top_values(rows: pd.DataFrame, agg: pd.DataFrame, column: str, where: np.nd
     out = [""] * len(agg)
     for b, code in zip(pair_bucket[best].tolist(), pair_code[best].tolist(), strict=True):
         text = str(uniques[code])
-        if len(text) > LONGEST_VALUE:
-            text = text[:LONGEST_VALUE - 1] + "…"
+        text = cut_value(text, LONGEST_VALUE)  # (a Windows SID whole: its RID tells the account)
         out[b] = text + (f" (+{tied[b]} tied)" if tied[b] else "")
     return out
 
