@@ -109,3 +109,29 @@ def test_an_explanation_quotes_a_windows_sid_whole_with_its_rid() -> None:
     row = pd.DataFrame({"TargetUserSid": [f"{dom}-500"], "Status": ["0x18"]})
     why = explain_rows(pipe, row, top=2, method="reconstruction")["why"].iloc[0]
     assert f"TargetUserSid={dom}-500 (" in why
+
+
+def test_a_sharphound_collection_file_is_refused_with_its_recipe(tmp_path) -> None:
+    # What was wrong: SharpHound's 20261201_users.json ({"data": [...], "meta": {"type": "users"}},
+    # one line) read as one row, and train stopped with 'AutoEncoder: 1 training row; fitting needs
+    # at least 2'; it is refused naming what it is and jq -c '.data[]', as other documents are.
+    import json
+
+    import pytest
+
+    from hourglass.errors import InputError
+    from hourglass.ingest import read_table
+
+    users = [{"Properties": {"samaccountname": f"user{i}", "hasspn": i == 3, "dontreqpreauth": False},
+              "ObjectIdentifier": f"S-1-5-21-3623811015-3361044348-30300820-{1100 + i}", "Aces": []}
+             for i in range(5)]
+    doc = {"data": users, "meta": {"methods": 46067, "type": "users", "count": 5, "version": 5}}
+    for name, text in (("20261201_users.json", json.dumps(doc)), ("pretty.json", json.dumps(doc, indent=2))):
+        path = tmp_path / name
+        path.write_text(text)
+        with pytest.raises(InputError, match=r"line 1: a BloodHound collection file .*"
+                                             r"jq -c '\.data\[\]' FILE > \w+\.jsonl\)"):
+            read_table(path)
+    lines = tmp_path / "users.jsonl"
+    lines.write_text("".join(json.dumps(u) + "\n" for u in users))
+    assert len(read_table(lines)) == 5

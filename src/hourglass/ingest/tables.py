@@ -993,7 +993,38 @@ def document_refusal(obj: Mapping[str, Any] | Collection[object]) -> str | None:
         return api_page_refusal(key)
     if "records" in obj and isinstance(obj, Mapping):
         return azure_flow_log_refusal(obj)
+    if "meta" in obj:
+        return bloodhound_refusal(obj)
     return None
+
+
+def bloodhound_refusal(obj: Mapping[str, Any] | Collection[object]) -> str | None:
+    """Why a BloodHound collector's file (SharpHound's, AzureHound's, bloodhound-python's
+    ``20261201_users.json``: ``{"data": [...], "meta": {"type": "users", "count": 40, ...}}``,
+    on one line) is refused as JSON lines, with the recipe that writes its objects one a line;
+    else ``None``. ``obj`` is the parsed document, or its top-level keys (a pretty-printed one's
+    head). Read as a row, the file was one row (``data``, ``meta.type`` ...): 'fitting needs at
+    least 2' rows.
+
+    Examples
+    --------
+    >>> bloodhound_refusal({"data": [{"ObjectIdentifier": "S-1-5-21-1-2-3-1104"}],
+    ...                     "meta": {"type": "users", "count": 1}})[-36:]
+    "(jq -c '.data[]' FILE > users.jsonl)"
+    >>> bloodhound_refusal({"data": 3, "meta": {"type": "users"}}) is None
+    True
+    """
+    if set(obj) != {"data", "meta"}:
+        return None
+    kind = None
+    if isinstance(obj, Mapping):
+        meta = obj["meta"]
+        if not isinstance(obj["data"], list) or not isinstance(meta, Mapping) or "type" not in meta:
+            return None
+        kind = str(meta["type"]) if re.fullmatch(r"\w{1,40}", str(meta["type"])) else None
+    return (f"a BloodHound collection file (its {kind or 'objects'} under data, as SharpHound, "
+            "AzureHound and bloodhound-python write it), not one event a line; write its objects "
+            f"one a line (jq -c '.data[]' FILE > {kind or 'objects'}.jsonl)")
 
 
 def no_lone_surrogates(value: Any) -> Any:
