@@ -135,3 +135,21 @@ def test_a_sharphound_collection_file_is_refused_with_its_recipe(tmp_path) -> No
     lines = tmp_path / "users.jsonl"
     lines.write_text("".join(json.dumps(u) + "\n" for u in users))
     assert len(read_table(lines)) == 5
+
+
+def test_a_get_winevent_exports_version_is_a_code_as_the_evtx_reader_reads_it() -> None:
+    # What was wrong: Get-WinEvent | Export-Csv (or ConvertTo-Json) of a DC's Security log gives
+    # each event's Version (4624 version 2, 4768 and 4769 version 0) beside its Id, and it was
+    # learnt as a magnitude ('numeric values'), where the .evtx reader of the same log reads it as
+    # a category; beside an EventID or such an Id it is a Windows event code now.
+    import pandas as pd
+
+    from hourglass.features.roles import infer_role
+
+    names = ["Id", "Version", "Level", "Task", "ProviderName", "TimeCreated", "MachineName"]
+    version = pd.Series([2, 0, 0, 2, 1] * 20)
+    role, why = infer_role("Version", version, max_categories=50, columns=names)
+    assert (role, why) == ("categorical", "Windows event version (of the schema of the EventID beside it)")
+    assert infer_role("Version", version.astype(str), max_categories=50, columns=names)[0] == "categorical"
+    # a version beside no event id (a software inventory's) is what it was
+    assert infer_role("Version", version, max_categories=50, columns=["Name", "Version"])[0] == "numeric"

@@ -251,7 +251,7 @@ def _winevent_id(key: str, tells: TableTells) -> bool:
 #: PowerShell's ``Get-EventLog | Export-Csv`` (the task: 12544 Logon), and Log Analytics' ``Event``
 #: table's ``EventLevel`` (1 Error, 2 Warning, 4 Information) and ``EventCategory``
 _WINEVENT_CODES = {"task", "opcode", "level", "keywords", "opcodevalue", "severityvalue",
-                   "categorynumber", "eventlevel", "eventcategory"}
+                   "categorynumber", "eventlevel", "eventcategory", "version"}
 
 
 #: why a Windows event's ``Task``, ``Opcode`` or ``Level`` is a code (:func:`_winevent_code`)
@@ -260,16 +260,19 @@ _WINEVENT_CODE = "Windows event code (Task, Opcode or Level beside an EventID)"
 #: 0x8010000000000000: -9214364837600034816 and -9218868437227405312 as Get-WinEvent writes them),
 #: whose min-max scale put a failed logon 0.0002 from a successful one
 _WINEVENT_KEYWORDS = "Windows event keywords (a bit mask beside an EventID)"
+#: why its ``Version`` is: the version of its event id's schema (a Security log's 4624 version 2
+#: beside 4768 version 0, as the .evtx reader reads it: a category), no magnitude
+_WINEVENT_VERSION = "Windows event version (of the schema of the EventID beside it)"
 
 
 def _winevent_reason(key: str) -> str:
     """Why a column under normalised name ``key`` that :func:`_winevent_code` tells is a code."""
-    return _WINEVENT_KEYWORDS if key == "keywords" else _WINEVENT_CODE
+    return {"keywords": _WINEVENT_KEYWORDS, "version": _WINEVENT_VERSION}.get(key, _WINEVENT_CODE)
 
 
 def _winevent_code(key: str, tells: TableTells) -> bool:
     """Whether a column under normalised name ``key`` is a Windows event's ``Task``, ``Opcode``,
-    ``Level`` or ``Keywords`` (:data:`_WINEVENT_CODES`), ``tells`` read from its table's column
+    ``Level``, ``Keywords`` or ``Version`` (:data:`_WINEVENT_CODES`), ``tells`` read from its table's column
     names, one of which is an ``EventID``, or the ``Id`` of PowerShell's ``Get-WinEvent | Export-Csv``
     (:func:`_winevent_id`).
 
