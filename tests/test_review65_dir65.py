@@ -153,3 +153,20 @@ def test_a_get_winevent_exports_version_is_a_code_as_the_evtx_reader_reads_it() 
     assert infer_role("Version", version.astype(str), max_categories=50, columns=names)[0] == "categorical"
     # a version beside no event id (a software inventory's) is what it was
     assert infer_role("Version", version, max_categories=50, columns=["Name", "Version"])[0] == "numeric"
+
+
+def test_an_ecs_alert_names_the_domain_of_a_windows_account() -> None:
+    # What was wrong: an ECS alert of a Windows logon named user.target.name 'Administrator' and
+    # left its TargetDomainName (PARTNER, a trusted domain) under hourglass.fields, so a SIEM rule
+    # or analyst saw a bare account name; SubjectDomainName and TargetDomainName now go to
+    # user.domain and user.target.domain (Winlogbeat's names too), never to related.hosts.
+    fields = {"EventID": 4624, "SubjectUserName": "-", "SubjectDomainName": "-",
+              "TargetUserName": "Administrator", "TargetDomainName": "PARTNER", "IpAddress": "10.0.0.5"}
+    doc = to_ecs({"row": 1, "score": 2.0}, AlertRule("ae", "id", data_format="windows-json"), fields=fields)
+    assert doc["user"] == {"target": {"name": "Administrator", "domain": "PARTNER"}}
+    assert "PARTNER" not in doc["related"].get("hosts", [])
+    assert "TargetDomainName" not in doc["hourglass"].get("fields", {})
+    beat = {"winlog.event_data.SubjectUserName": "mallory", "winlog.event_data.SubjectDomainName": "CORP"}
+    doc = to_ecs({"row": 2, "score": 2.0}, AlertRule("ae", "id", data_format="winlogbeat"), fields=beat)
+    assert doc["user"] == {"name": "mallory", "domain": "CORP"}
+    assert ecs_named(beat, "winlogbeat") == beat

@@ -123,6 +123,10 @@ _TARGETS = {
                   # a SonicWall line's user (an SSL VPN's or the firewall's own log-in: usr="alice")
                   "usr"),
     "user.target.name": ("targetusername",),
+    # the accounts' domains of a Windows event (CORP of CORP\alice), as Winlogbeat maps them: an
+    # alert named an account without the domain it belongs to (a trusted domain's Administrator)
+    "user.domain": ("subjectdomainname",),
+    "user.target.domain": ("targetdomainname",),
     # a device's hardware address: a firewall's per-device MACs (FortiGate's and SonicWall's
     # srcmac/dstmac, PAN-OS's src_mac), a DHCP server's client ('MAC Address' of the Windows DHCP
     # Server's audit log), a NAC's or wireless controller's client (client_mac; the 802.1X
@@ -158,7 +162,7 @@ ECS_FIELDS: dict[str, str] = {alias: target for target, aliases in _TARGETS.item
 # dotted columns): winlog.event_data.IpAddress, winlog.computer_name...
 _WINDOWS_FIELDS = ("ipaddress", "ipport", "sourceip", "sourceaddress", "sourceport", "destinationip",
                    "destaddress", "destinationport", "destport", "protocol", "subjectusername",
-                   "targetusername")
+                   "targetusername", "subjectdomainname", "targetdomainname")
 ECS_FIELDS.update({f"winlog.event_data.{a}": ECS_FIELDS[a] for a in _WINDOWS_FIELDS})
 ECS_FIELDS["winlog.computer_name"] = "host.name"
 # Container and Kubernetes telemetry read as JSON lines: a Falco alert's output_fields (Falco's
@@ -923,7 +927,7 @@ def _put(doc: dict[str, Any], target: str, mapped: Any, fmt: str | None) -> None
                "related.user" if target.startswith(("user.", "process.user."))
                and target.endswith(".name") else
                "related.hosts" if target in ("host.name", "observer.hostname")
-               or target.endswith(".domain") else
+               or (target.endswith(".domain") and not target.startswith("user.")) else
                "related.hash" if ".hash." in target else None)
     if related:
         seen = doc.setdefault("related", {}).setdefault(related.split(".")[1], [])
