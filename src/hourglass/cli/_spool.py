@@ -523,6 +523,7 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
             QUALYS_LINES,
             dhcp_preamble,
             qualys_header_at,
+            report_header_at,
             type_line,
         )
 
@@ -593,12 +594,13 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
                             ahead.append(more)
                         else:  # (no header: its lines read as they are)
                             src = io.BufferedReader(_Chain(b"".join(ahead[1:]), src))
-                    elif first and b"QID" not in first:  # a Qualys report's own lines before
-                        ahead, size = [first], len(first)  # its findings' header: passed over too
+                    elif first and b"QID" not in first:  # a Qualys (or an access or print) report's
+                        ahead, size = [first], len(first)  # own lines before its header: passed over too
                         while len(ahead) < QUALYS_LINES and size < QUALYS_HEAD and (more := src.readline()):
                             ahead.append(more)
                             size += len(more)
-                        at = qualys_header_at(ahead) if any(b"QID" in a for a in ahead) else 0
+                        at = (qualys_header_at(ahead) if any(b"QID" in a for a in ahead)
+                              else report_header_at(ahead))  # (an access or print report's title)
                         if at:
                             first, blanks = ahead[at], blanks + at
                         if ahead[at + 1:]:

@@ -68,8 +68,8 @@ __all__ = ["BAD_ROWS", "CHUNK_BYTES", "DHCP_HEADER", "DHCP_PREAMBLE_LINES", "LON
            "UNKNOWN_ROW", "ReadStats", "check_log_text", "check_text", "cut_top_keys", "dedupe_names",
            "dhcp_preamble", "first_json_object", "flat_record", "flatten_json", "has_nested", "iter_table",
            "lines_before_header", "nested_note", "no_lone_surrogates", "not_utf8_how", "open_lines",
-           "open_text", "path_order", "prefetch", "qualys_header_at", "read_head", "run_line",
-           "sniff_delimiter", "top_keys", "type_line", "utf8_name", "utf8_text"]
+           "open_text", "path_order", "prefetch", "qualys_header_at", "read_head", "report_header_at",
+           "run_line", "sniff_delimiter", "top_keys", "type_line", "utf8_name", "utf8_text"]
 
 BAD_ROWS = ("error", "skip")
 #: How a reader's error for a malformed row tells a Python caller to skip such rows (the CLI says
@@ -2140,6 +2140,7 @@ def lines_before_header(path: str | os.PathLike[str], skip_rows: int = 0) -> tup
     skip_rows += _blank_lines(p, skip_rows)  # (a header after blank lines is still the header)
     skip_rows += _dhcp_preamble(p, skip_rows)
     skip_rows += _qualys_preamble(p, skip_rows)
+    skip_rows += _report_preamble(p, skip_rows)
     hint = _sep_hint(p, skip_rows)
     if hint is not None or _type_line(p, skip_rows):
         skip_rows += 1 + _blank_lines(p, skip_rows + 1)
@@ -2249,6 +2250,69 @@ def qualys_header_at(lines: list[bytes]) -> int:
             # the report's lines are narrower than its table (a data line's QID is a number)
             return n if all(w < len(fields) for w in widths) else 0
         widths.append(len(fields))
+    return 0
+
+
+#: the most lines of a report's own (its title, when it was generated, for whom) looked through
+#: for the header of its table: access-control and print-management exports write two to five
+REPORT_LINES = 12
+#: a field that is a number, a date or a time (``000123``, ``3/1/2024 8:02:15 AM``): data, no
+#: column's name
+_DATUM = re.compile(r"[-+]?[\d.,:/ ]*\d[\d.,:/ ]*(?:[AaPp][Mm])?")
+
+
+def _report_preamble(path: Path, skip_rows: int) -> int:
+    r"""How many lines after the first ``skip_rows`` are a report's own before its table's header
+    (:func:`report_header_at`): a Lenel OnGuard or Genetec report's title and generation time, a
+    PaperCut print log's ``PaperCut Print Logger : http://www.papercut.com/``; 0 for another
+    file. Read as the header, a title of one field made every row a bad row (``expected 1
+    fields, found 7``), and PaperCut's made its header a row of data.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "badges.csv"
+    >>> _ = p.write_bytes(b"Cardholder Access Report\r\nGenerated: 3/15/2024 9:12:44 AM\r\n\r\n"
+    ...                   b"Date/Time,Cardholder,Badge ID\r\n3/1/2024 8:02:15 AM,\"Doe, Jane\",000456\r\n")
+    >>> _report_preamble(p, 0), _report_preamble(p, 3)
+    (3, 0)
+    """
+    with open_lines(path) as fh:
+        _past_lines(fh, path, skip_rows)
+        lines = [_text_line(fh, path, skip_rows + n + 1) for n in range(REPORT_LINES + 2)]
+    return report_header_at(lines)
+
+
+def report_header_at(lines: list[bytes]) -> int:
+    r"""Where among a file's first ``lines`` the header of a report's table is, past the
+    report's own lines (its title, one field that holds anything by any delimiter, then lines
+    blank or of one or two such fields, fewer than the header's): a line of three or more comma-
+    or tab-separated names (none empty, a number or a date) whose next line has as many fields;
+    0 where there is none, or it is the first line.
+
+    Examples
+    --------
+    >>> report_header_at([b"PaperCut Print Logger : http://www.papercut.com/,,,\r\n",
+    ...                   b"Time,User,Pages,Copies\r\n", b"2024-03-01 09:32:36,jdoe,8,1\r\n"])
+    1
+    >>> report_header_at([b"a,b,c\n", b"1,2,3\n"]), report_header_at([b"a;b;c\n", b"x,y,z\n", b"1,2,3\n"])
+    (0, 0)
+    """
+    texts = [without_boms(line).decode("utf-8", "replace").rstrip("\r\n") for line in lines if line]
+    if not texts or any(sum(1 for f in next(csv.reader([texts[0]], delimiter=d), []) if f.strip()) > 1
+                        for d in ",;\t|"):
+        return 0  # (a title is one field by any delimiter: 'a;b;c' is a header of its own)
+    for sep in (",", "\t"):
+        rows = [next(csv.reader([t], delimiter=sep), []) if t.strip() else [] for t in texts]
+        filled = [sum(1 for f in r if f.strip()) for r in rows]
+        for n in range(1, min(len(rows) - 1, REPORT_LINES + 1)):
+            if filled[n - 1] > 2 or filled[0] != 1:
+                break  # (a line of more fields is no report's own: its table's, or no report)
+            head = [f.strip() for f in rows[n]]
+            if (len(head) >= 3 and all(head) and len(set(head)) == len(head)
+                    and not any(_DATUM.fullmatch(f) for f in head) and len(rows[n + 1]) == len(head)
+                    and max(filled[:n]) < len(head)):
+                return n
     return 0
 
 

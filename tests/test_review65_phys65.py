@@ -1,0 +1,57 @@
+"""Building access (badge) and print logs: Lenel, Genetec, PaperCut, Windows PrintService, CUPS."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from hourglass.cli import app
+from hourglass.ingest.readers import read_table
+
+runner = CliRunner()
+
+_LENEL_HEAD = ("Lenel OnGuard - Cardholder Access Report\r\nGenerated: 3/15/2024 9:12:44 AM\r\n\r\n"
+               "Date/Time,Cardholder,Badge ID,Reader,Door,Event,Panel\r\n")
+
+
+def _lenel(rows: int, day: int = 1) -> str:
+    return _LENEL_HEAD + "".join(
+        f'3/{day}/2024 8:{i % 60:02d}:15 AM,"Doe, Jane",{i % 5:06d},HQ-Lobby-In,Main Lobby,'
+        f"Access Granted,Panel {1 + i % 2}\r\n" for i in range(rows))
+
+
+def test_an_access_or_print_reports_title_lines_are_passed_over(tmp_path: Path) -> None:
+    # What was wrong: a Lenel OnGuard report's title and 'Generated:' lines were read as a header
+    # of one column ('line 4: expected 1 fields, found 7'), and a PaperCut print log's title line
+    # was taken for the header (its columns 'Unnamed: 1' ..., its real header a row of data).
+    lenel = tmp_path / "access.csv"
+    lenel.write_text(_lenel(6), newline="")
+    df = read_table(lenel)
+    assert list(df.columns) == ["Date/Time", "Cardholder", "Badge ID", "Reader", "Door", "Event", "Panel"]
+    assert len(df) == 6
+    papercut = tmp_path / "papercut-print-log-2024-03-01.csv"
+    papercut.write_text(
+        "PaperCut Print Logger : http://www.papercut.com/,,,\r\nTime,User,Pages,Copies\r\n"
+        "2024-03-01 09:32:36,jdoe,8,1\r\n2024-03-01 11:05:17,mlee,2,1\r\n", newline="")
+    df = read_table(papercut)
+    assert list(df.columns) == ["Time", "User", "Pages", "Copies"]
+    assert df["Pages"].tolist() == [8, 2]
+    folder = tmp_path / "reports"  # a folder of such reports: each file's lines passed over
+    folder.mkdir()
+    (folder / "a.csv").write_text(_lenel(4), newline="")
+    (folder / "b.csv").write_text(_lenel(3, day=2), newline="")
+    result = runner.invoke(app, ["inspect", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "7 rows inspected, 7 columns" in result.output
+    # a two-column table is its own header, never a report's title
+    plain = tmp_path / "plain.csv"
+    plain.write_text("user,pages\na,1\nb,2\nx,y,z\n")
+    assert report_lines(plain) == 0
+
+
+def report_lines(path: Path) -> int:
+    from hourglass.ingest.tables import lines_before_header
+
+    return lines_before_header(path)[0]
+
