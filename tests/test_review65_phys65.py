@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 from typer.testing import CliRunner
 
 from hourglass.cli import app
@@ -55,3 +56,18 @@ def report_lines(path: Path) -> int:
 
     return lines_before_header(path)[0]
 
+
+def test_a_badge_or_card_number_is_an_identity_not_an_amount() -> None:
+    # What was wrong: a Lenel or Genetec report's 'Badge ID' (000456, read as the number 456),
+    # 'Card Number' and HID's 'card_number' were min-max scaled as amounts ('numeric values'), so
+    # a badge never seen scored by how far its digits lay from the known ones.
+    from hourglass.features.roles import infer_role
+
+    badges = pd.Series([456, 123, 1789, 42, 10101, 777] * 30)
+    for name in ("Badge ID", "Card Number", "card_number", "Credential", "credential.card_number"):
+        role, why = infer_role(name, badges, max_categories=50)
+        assert role == "categorical", (name, role, why)
+        assert "badge or card number" in why
+    role, _ = infer_role("Badge ID", badges.astype(str).str.zfill(6), max_categories=50)  # JSON's text
+    assert role == "categorical"
+    assert infer_role("Pages", pd.Series([1, 3, 8, 480] * 30), max_categories=50)[0] == "numeric"

@@ -1113,6 +1113,8 @@ def _coded(name: str, key: str, leaf: str, values: pd.Series,
     "bit flags (a file's mode or flags, a code signature's flags)"
     >>> _coded("bytes", "bytes", "bytes", pd.Series([6.0])), _coded("proto", "proto", "proto", pd.Series([]))
     ('', '')
+    >>> _coded("Badge ID", "badgeid", "badgeid", pd.Series([456.0, 123.0]))
+    "a badge or card number (a cardholder's credential, an identity: no magnitude)"
     """
     if pd.api.types.is_complex_dtype(values) or not values.notna().any():
         return ""
@@ -1138,11 +1140,22 @@ def _coded(name: str, key: str, leaf: str, values: pd.Series,
         return "a router's interface index, VLAN id or ToS byte (a flow export's code, no magnitude)"
     if key in _FLOW_TOOL_CODES.get(tells.flow_tool, {}) and _whole_numbers(values) is not None:
         return f"{_FLOW_TOOL_CODES[tells.flow_tool][key]} ({tells.flow_tool}'s {key})"
+    if (key in _CREDENTIAL_NAMES or leaf in _CREDENTIAL_NAMES) and _whole_numbers(values) is not None:
+        return "a badge or card number (a cardholder's credential, an identity: no magnitude)"
     if _account_ids(key, leaf, values):
         if _rule_generator(leaf, tells):
             return "rule generator id (gid beside the rule's signature id: Snort's or Suricata's)"
         return "user or group id (whole numbers under uid, gid, euid ...: 0 is root)"
     return ""
+
+
+#: an access-control system's credential, by its number: a badge's or a card's (Lenel OnGuard's
+#: and Genetec's reports' ``Badge ID``, ``Card Number``, ``Credential``; HID's and Brivo's
+#: ``card_number``; the card's ``Facility Code``), the person holding it, not an amount (badge
+#: 000456 is no neighbour of 000457, and a new badge far past the known ones no outlier by that)
+_CREDENTIAL_NAMES = frozenset({"badge", "badgeid", "badgenumber", "badgeno", "badgenum", "card",
+                               "cardid", "cardnumber", "cardno", "cardnum", "credential",
+                               "credentialid", "credentialnumber", "cardholderid", "facilitycode"})
 
 
 def _port_values(s: pd.Series) -> bool:
