@@ -71,3 +71,20 @@ def test_a_badge_or_card_number_is_an_identity_not_an_amount() -> None:
     role, _ = infer_role("Badge ID", badges.astype(str).str.zfill(6), max_categories=50)  # JSON's text
     assert role == "categorical"
     assert infer_role("Pages", pd.Series([1, 3, 8, 480] * 30), max_categories=50)[0] == "numeric"
+
+
+def test_a_print_services_job_id_is_no_feature() -> None:
+    # What was wrong: a Windows PrintService event 307's Param1, the spooler's job id, was min-max
+    # scaled as numbers stored as text, so a later week's jobs (1201 on, trained 101-260) lay past
+    # the training range: every one of 33 normal prints was flagged (7 without it).
+    from hourglass.features.roles import infer_role
+
+    jobs = pd.Series([str(n) for n in range(101, 261)])
+    for prefix in ("", "winlog.user_data."):
+        names = [f"{prefix}Param{n}" for n in range(1, 9)]
+        role, why = infer_role(f"{prefix}Param1", jobs, max_categories=50, columns=names)
+        assert (role, "print job id" in why) == ("drop", True), (prefix, role, why)
+        assert infer_role(f"{prefix}Param8", pd.Series(["3", "12", "1"] * 9), max_categories=50,
+                          columns=names)[0] == "numeric"  # its pages
+    # a Param1 of another table (no 307's eight parameters) is read as before
+    assert infer_role("Param1", jobs, max_categories=50, columns=["Param1", "Param2"])[0] == "numeric"

@@ -471,6 +471,28 @@ def _traefik(columns: Iterable[object]) -> bool:
     return _leaves_told(columns, _TRAEFIK_TELLS) >= 2
 
 
+#: the parameters of the Windows PrintService's event 307, a document printed (its Operational
+#: log's ``DocumentPrinted`` user data, as Get-WinEvent, NXLog or Winlogbeat's
+#: ``winlog.user_data`` write it): the job id, document, user, client, printer, port, size in
+#: bytes and pages; all eight tell it, and its job id (``Param1``) is the spooler's counter,
+#: rising with every job sent (each later one past training: every print of the next week an
+#: anomaly), no property of a print
+_PRINT_SERVICE_TELLS = frozenset(f"param{n}" for n in range(1, 9))
+_PRINT_JOB = "param1"
+
+
+def _print_service(columns: Iterable[object]) -> bool:
+    """Whether ``columns`` name the Windows PrintService's event 307 (:data:`_PRINT_SERVICE_TELLS`,
+    as fields' last parts: ``Param1`` ... ``Param8``, ``winlog.user_data.Param1`` ...).
+
+    Examples
+    --------
+    >>> _print_service([f"winlog.user_data.Param{n}" for n in range(1, 9)]), _print_service(["Param1"])
+    (True, False)
+    """
+    return _leaves_told(columns, _PRINT_SERVICE_TELLS) == len(_PRINT_SERVICE_TELLS)
+
+
 #: the fields of a ModSecurity transaction as its JSON audit log writes it (``SecAuditLogFormat
 #: JSON``, libmodsecurity 3: ``{"transaction": {"client_ip", "time_stamp", "server_id", ...}}``),
 #: three at least tell it: its ``unique_id`` is the time the transaction began in digits (epoch
@@ -1503,6 +1525,9 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
         return "drop", "F5 ASM's support id (a random number per request)"
     if leaf == _MODSECURITY_ID and _modsecurity(tells.names):
         return "drop", "ModSecurity's transaction id (the time it began, in digits)"
+    if leaf == _PRINT_JOB and _print_service(tells.names) and _whole_numbers(
+            pd.to_numeric(s, errors="coerce") if not pd.api.types.is_numeric_dtype(s) else s) is not None:
+        return "drop", "Windows PrintService's print job id (event 307's Param1: numbered as jobs come)"
     if leaf == _TRAEFIK_COUNTER and _traefik(tells.names):
         return "drop", "Traefik's request counter (rises with every request since it started)"
     bookkeeping = _export_bookkeeping(name, tells)
