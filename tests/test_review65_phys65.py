@@ -88,3 +88,17 @@ def test_a_print_services_job_id_is_no_feature() -> None:
                           columns=names)[0] == "numeric"  # its pages
     # a Param1 of another table (no 307's eight parameters) is read as before
     assert infer_role("Param1", jobs, max_categories=50, columns=["Param1", "Param2"])[0] == "numeric"
+
+
+def test_zero_padded_digits_as_text_are_an_id_not_an_amount() -> None:
+    # What was wrong: a badge's number as an access-control webhook writes it ('000456' in a Brivo
+    # or Kisi event's credential.referenceId) was min-max scaled as 'numbers stored as text': a
+    # badge never seen, '000500', scored 0.003 (low) beside a known one's 0.002.
+    from hourglass.features.roles import infer_role
+
+    badges = pd.Series(["000456", "000123", "001789", "000042", "010101", "000777"] * 30)
+    role, why = infer_role("credential.referenceId", badges, max_categories=50)
+    assert (role, "zero-padded" in why) == ("categorical", True), (role, why)
+    # numbers of varying width, or none with a leading zero, are amounts as before
+    for amounts in (["456", "123", "1789"], ["120034", "450012", "999999"], ["0.50", "1.25", "0.75"]):
+        assert infer_role("referenceId", pd.Series(amounts * 30), max_categories=50)[0] == "numeric"

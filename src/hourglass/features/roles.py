@@ -1585,6 +1585,9 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
             numbers = pd.to_numeric(present, errors="coerce")  # ('6' and '6.0' one code, '-' none)
             return _code_role(coded + _unset_said(sample[placeholder]), numbers, max_categories)
         clock = _clock_numbers(name, conv)
+        if not clock and _zero_padded(real):  # ('000456': a badge's or an employee's number)
+            numbers = pd.to_numeric(present, errors="coerce")
+            return _code_role(ZERO_PADDED + _unset_said(sample[placeholder]), numbers, max_categories)
         return ("drop", clock) if clock else ("numeric", TEXT_NUMBERS
                                               + _unset_said(sample[placeholder | states]))
     if is_time_name(name) and _dated_text(name, real):
@@ -1891,6 +1894,32 @@ def _dated_text(name: str, real: pd.Series) -> bool:
     read = dated & ~unreadable_times(sample, name)
     laid_out = dated & sample.str.contains(_TIME_LAYOUT).to_numpy(dtype=bool)
     return float(read.mean()) >= 0.95 or float(laid_out.mean()) >= 0.5
+
+
+#: the reason text of digits written to one width with leading zeros is a code, not an amount
+ZERO_PADDED = "zero-padded digits (an id written to a fixed width, '000456': no magnitude)"
+#: digits alone, three or more, the first a zero
+_PADDED = r"0[0-9]{2,}"
+
+
+def _zero_padded(values: pd.Series) -> bool:
+    """Whether text ``values`` (a sample, placeholders left out) are digits written to one width
+    of three or more, some with a leading zero (``000456``, ``001789``, ``120034``): an id an
+    access-control system or an HR export writes so (a badge's, a card's, an employee's), whose
+    zeros an amount would not have.
+
+    Examples
+    --------
+    >>> _zero_padded(pd.Series(["000456", "001789", "120034"])), _zero_padded(pd.Series(["456", "1789"]))
+    (True, False)
+    >>> _zero_padded(pd.Series(["0", "12", "007"])), _zero_padded(pd.Series(["0.50", "01.5"]))
+    (False, False)
+    """
+    text = values.astype(str)
+    widths = text.str.len()
+    if not len(text) or widths.min() != widths.max() or widths.iloc[0] < 3:
+        return False
+    return bool(text.str.fullmatch(r"[0-9]+").all() and text.str.fullmatch(_PADDED).any())
 
 
 def _unset_said(unset: pd.Series) -> str:
