@@ -102,3 +102,19 @@ def test_zero_padded_digits_as_text_are_an_id_not_an_amount() -> None:
     # numbers of varying width, or none with a leading zero, are amounts as before
     for amounts in (["456", "123", "1789"], ["120034", "450012", "999999"], ["0.50", "1.25", "0.75"]):
         assert infer_role("referenceId", pd.Series(amounts * 30), max_categories=50)[0] == "numeric"
+
+
+def test_a_cardholder_is_the_ecs_alerts_user_full_name() -> None:
+    # What was wrong: an ECS alert of a badge model named no person: an entity model by a Lenel
+    # or Genetec report's 'Cardholder' put 'Doe, Jane' only under hourglass.entity, and a table
+    # alert's kept Cardholder under hourglass.fields, where no SIEM rule on user fields looks.
+    from hourglass.serve.ecs import AlertRule, to_ecs
+
+    bucket = {"entity": "Doe, Jane", "bucket_start": "2024-03-12T02:00:00",
+              "bucket_end": "2024-03-12T03:00:00", "rows": 8, "score": 6.9, "severity": "critical"}
+    doc = to_ecs(bucket, AlertRule("autoencoder", "ab", input="entity", entity_field="Cardholder"))
+    assert doc["user"] == {"full_name": "Doe, Jane"}
+    doc = to_ecs({"row": 18, "score": 0.52, "severity": "critical"}, AlertRule("autoencoder", "ab"),
+                 fields={"Cardholder": "Doe, Jane", "Door": "Server Room"})
+    assert doc["user"] == {"full_name": "Doe, Jane"}
+    assert doc["hourglass"]["fields"] == {"Door": "Server Room"}

@@ -127,6 +127,9 @@ _TARGETS = {
     # alert named an account without the domain it belongs to (a trusted domain's Administrator)
     "user.domain": ("subjectdomainname",),
     "user.target.domain": ("targetdomainname",),
+    # a badge's holder as access-control reports name the person (Lenel OnGuard's and Genetec's
+    # 'Cardholder', 'Doe, Jane'): a person's name, no account's
+    "user.full_name": ("cardholder", "cardholder name", "cardholder_name", "cardholdername"),
     # a device's hardware address: a firewall's per-device MACs (FortiGate's and SonicWall's
     # srcmac/dstmac, PAN-OS's src_mac), a DHCP server's client ('MAC Address' of the Windows DHCP
     # Server's audit log), a NAC's or wireless controller's client (client_mac; the 802.1X
