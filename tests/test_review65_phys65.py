@@ -118,3 +118,27 @@ def test_a_cardholder_is_the_ecs_alerts_user_full_name() -> None:
                  fields={"Cardholder": "Doe, Jane", "Door": "Server Room"})
     assert doc["user"] == {"full_name": "Doe, Jane"}
     assert doc["hourglass"]["fields"] == {"Door": "Server Room"}
+
+
+def test_a_badge_number_reads_alike_from_a_csv_and_from_json() -> None:
+    # What was wrong: a badge's number is a code now, but a model trained on a Lenel CSV (the
+    # reader's 456.0) read the same badge sent by stream or JSON lines ("000456") as a value never
+    # seen: all 45 rows of a day streamed were flagged, 8 when scored from the CSV. A badge's
+    # digits are now read without their leading zeros, in training and scoring alike.
+    from hourglass.features.tabular import TabularPreprocessor
+
+    pages = [1.0, 3.0, 8.0, 2.0] * 15
+    csv = pd.DataFrame({"Badge ID": [456.0, 123.0, 1789.0] * 20, "Pages": pages})
+    sent = pd.DataFrame({"Badge ID": ["000456", "000123", "001789"], "Pages": [1.0, 3.0, 8.0]})
+    pre = TabularPreprocessor().fit(csv)
+    again = TabularPreprocessor.from_dict(pre.to_dict())
+    for model in (pre, again):
+        assert (model.transform(sent) == model.transform(csv.head(3))).all()
+    webhook = pd.DataFrame({"credential.referenceId": ["000456", "000123", "001789"] * 20, "Pages": pages})
+    pre = TabularPreprocessor().fit(webhook)  # trained on JSON's text, scored from a CSV's numbers
+    exported = pd.DataFrame({"credential.referenceId": [456.0, 123.0, 1789.0], "Pages": [1.0, 3.0, 8.0]})
+    assert (pre.transform(exported) == pre.transform(webhook.head(3))).all()
+    state = pre.to_dict()  # a state saved before: its categories read as written
+    state.pop("unpadded")
+    old = TabularPreprocessor.from_dict(state)
+    assert not (old.transform(exported) == old.transform(webhook.head(3))).all()

@@ -24,15 +24,14 @@ import pyarrow.compute as pc
 
 from hourglass._numbers import DIGITAL_STATES
 
-__all__ = ["DIGITAL_STATES", "IP_FORM", "NULL_TEXT", "NUMBER_GAPS", "PLACEHOLDERS", "ROLES",
-           "SCORE_OUTPUT", "SEPARATED_NUMBERS",
-           "TEXT_NUMBERS", "TableTells", "canonical_text", "clock_values", "dhcp_audit_names",
-           "dropped_score_output",
-           "factorize_strings",
-           "foreign_digit_number", "identifier_name", "infer_role", "ip_parts", "ipv4_bucket",
-           "ipv4_private", "is_time_name", "near_unique", "normal_leaf", "numeric_identifier",
-           "port_numbers", "score_output_columns", "separated_hint", "separated_number",
-           "separated_warning", "splunk_time", "stable_hash", "string_values", "table_tells", "unit_number"]
+__all__ = ["CREDENTIAL_NUMBERS", "DIGITAL_STATES", "IP_FORM", "NULL_TEXT", "NUMBER_GAPS", "PLACEHOLDERS",
+           "ROLES", "SCORE_OUTPUT", "SEPARATED_NUMBERS", "TEXT_NUMBERS", "ZERO_PADDED", "TableTells",
+           "canonical_text", "clock_values", "dhcp_audit_names", "dropped_score_output",
+           "factorize_strings", "foreign_digit_number", "identifier_name", "infer_role", "ip_parts",
+           "ipv4_bucket", "ipv4_private", "is_time_name", "near_unique", "normal_leaf",
+           "numeric_identifier", "port_numbers", "score_output_columns", "separated_hint",
+           "separated_number", "separated_warning", "splunk_time", "stable_hash", "string_values",
+           "table_tells", "unit_number", "unpadded", "unpadded_reason"]
 
 logger = logging.getLogger(__name__)
 
@@ -1163,7 +1162,7 @@ def _coded(name: str, key: str, leaf: str, values: pd.Series,
     if key in _FLOW_TOOL_CODES.get(tells.flow_tool, {}) and _whole_numbers(values) is not None:
         return f"{_FLOW_TOOL_CODES[tells.flow_tool][key]} ({tells.flow_tool}'s {key})"
     if (key in _CREDENTIAL_NAMES or leaf in _CREDENTIAL_NAMES) and _whole_numbers(values) is not None:
-        return "a badge or card number (a cardholder's credential, an identity: no magnitude)"
+        return CREDENTIAL_NUMBERS
     if _account_ids(key, leaf, values):
         if _rule_generator(leaf, tells):
             return "rule generator id (gid beside the rule's signature id: Snort's or Suricata's)"
@@ -1894,6 +1893,37 @@ def _dated_text(name: str, real: pd.Series) -> bool:
     read = dated & ~unreadable_times(sample, name)
     laid_out = dated & sample.str.contains(_TIME_LAYOUT).to_numpy(dtype=bool)
     return float(read.mean()) >= 0.95 or float(laid_out.mean()) >= 0.5
+
+
+#: the reason a badge's or card's number is a code (:data:`_CREDENTIAL_NAMES`)
+CREDENTIAL_NUMBERS = "a badge or card number (a cardholder's credential, an identity: no magnitude)"
+
+
+def unpadded_reason(why: str) -> bool:
+    """Whether a column of codes for ``why`` (its role's reason) reads its digits without their
+    leading zeros: a badge's number, which a CSV reader reads as the number ``456`` and JSON
+    lines, a stream or the service send as the text ``"000456"`` (:func:`unpadded`).
+
+    Examples
+    --------
+    >>> unpadded_reason(CREDENTIAL_NUMBERS), unpadded_reason(ZERO_PADDED), unpadded_reason("text values")
+    (True, True, False)
+    """
+    return why.startswith((CREDENTIAL_NUMBERS, ZERO_PADDED))
+
+
+def unpadded(values: np.ndarray) -> np.ndarray:
+    """The strings ``values`` with the leading zeros of text of digits alone left out
+    (``"000456"`` is ``"456"``, as a CSV reader reads it; ``"000"`` is ``"0"``); other text as
+    it is.
+
+    Examples
+    --------
+    >>> unpadded(np.array(["000456", "456", "0", "000", "A0012", "<missing>"], dtype=object)).tolist()
+    ['456', '456', '0', '0', 'A0012', '<missing>']
+    """
+    return np.array([v.lstrip("0") or "0" if isinstance(v, str) and v.isdigit() and v.isascii() else v
+                     for v in values], dtype=object)
 
 
 #: the reason text of digits written to one width with leading zeros is a code, not an amount

@@ -49,6 +49,8 @@ from hourglass.features.roles import (
     stable_hash,
     string_values,
     table_tells,
+    unpadded,
+    unpadded_reason,
 )
 from hourglass.features.small_batch import SMALL_ROWS, transform_small
 from hourglass.features.validation import (
@@ -1032,10 +1034,15 @@ class TabularPreprocessor(ParamsClone):
         self.ip_form_: str | None = IP_FORM
         self.ips_: dict[str, int] = {}
         self.ports_: dict[str, list[int]] = {}
+        # a badge's number read without its leading zeros ('000456' as JSON sends it is the 456
+        # a CSV reader reads), in training and scoring alike (absent in a state saved before)
+        self.unpadded_: list[str] = [c for c in cols if self.roles_[c] in ("categorical", "hash")
+                                     and unpadded_reason(self.reasons_[c])]
         for c in cols:
             role = self.roles_[c]
             if role == "categorical":
-                counts = pd.Series(string_values(df[c], bools=True)).value_counts()
+                values = string_values(df[c], bools=True)
+                counts = pd.Series(unpadded(values) if c in self.unpadded_ else values).value_counts()
                 self.profile_[c].update(_category_profile(counts, n))
                 self.categories_[c] = sorted(str(v) for v in counts.index[counts >= need])
                 rare = sorted(str(v) for v in counts.index[counts < need])
@@ -1242,6 +1249,8 @@ class TabularPreprocessor(ParamsClone):
             if seen >= _UNSEEN_SHARE * n:  # the values seen outnumber what a warning allows
                 continue
             codes, uniques = factorize_strings(df.rename(columns=str)[c], bools=True)
+            if c in getattr(self, "unpadded_", ()):
+                uniques = unpadded(uniques)
             counts = np.bincount(codes, minlength=len(uniques))
             present = (uniques != MISSING) & ~np.isin(uniques, _NULL_TEXT)  # 'N/A' as a CSV reads it
             known = _known(cats).get_indexer(uniques) >= 0
@@ -1360,6 +1369,8 @@ class TabularPreprocessor(ParamsClone):
         ``<other>``, or ``<unseen>`` last)."""
         cats = self.categories_[c]
         codes, uniques = factorize_strings(s, bools=True)  # 'true' is the training column's True
+        if c in getattr(self, "unpadded_", ()):  # ('000456' is the badge 456)
+            uniques = unpadded(uniques)
         width = len(cats) + (c in self.other_) + 1
         col = _known(cats).get_indexer(uniques)  # per distinct value, then per row
         if c in self.other_:
@@ -1388,6 +1399,8 @@ class TabularPreprocessor(ParamsClone):
             null = np.isin(uniques, _NULL_TEXT) & ~np.isin(uniques, np.array(nulls.get(c, []), dtype=object))
             if null.any():
                 uniques = np.where(null, MISSING, uniques).astype(object)
+        if c in getattr(self, "unpadded_", ()):  # ('000456' is the badge 456)
+            uniques = unpadded(uniques)
         if getattr(self, "hash_form_", None) == "NFC":  # (a state saved before: hashed as written)
             # 'Jose\u0301' (e and a combining accent, as macOS tools write it) is 'Jos\xe9'
             uniques = pd.Series(uniques, dtype=object).str.normalize("NFC").to_numpy(dtype=object)
@@ -1630,6 +1643,7 @@ class TabularPreprocessor(ParamsClone):
             **({} if getattr(self, "hash_nulls_", None) is None else {"hash_nulls": self.hash_nulls_}),
             **({} if getattr(self, "hash_form_", None) is None else {"hash_form": self.hash_form_}),
             **({} if getattr(self, "ip_form_", None) is None else {"ip_form": self.ip_form_}),
+            **({"unpadded": self.unpadded_} if getattr(self, "unpadded_", None) else {}),
             "ips": self.ips_,
             "ports": self.ports_,
             "offset": [float(v) for v in self.offset_],
@@ -1689,6 +1703,8 @@ class TabularPreprocessor(ParamsClone):
                                                            for k, v in nulls.items()}
             form = d.get("hash_form")  # absent in a state saved before: hashed as written
             self.hash_form_ = None if form is None else str(form)
+            # absent in a state saved before (or of no badge's number): read as written
+            self.unpadded_ = [str(c) for c in d.get("unpadded", [])]
             ip_form = d.get("ip_form")  # absent in a state saved before: ::ffff:a.b.c.d read as IPv6
             self.ip_form_ = None if ip_form is None else str(ip_form)
             self.ips_ = {k: int(v) for k, v in in_order(d.get("ips", {}))}
