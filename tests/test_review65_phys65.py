@@ -142,3 +142,27 @@ def test_a_badge_number_reads_alike_from_a_csv_and_from_json() -> None:
     state.pop("unpadded")
     old = TabularPreprocessor.from_dict(state)
     assert not (old.transform(exported) == old.transform(webhook.head(3))).all()
+
+
+def test_a_print_logs_sizes_are_read_as_bytes() -> None:
+    # What was wrong: a PaperCut print log's 'Size' ('330 kb', '48.2 MB') was text: a table model
+    # dropped it as near-unique text (128 distinct of 160) and an entity model counted its
+    # distinct values, so a 48.2 MB print job weighed no more than a 40 kb one; sizes in bytes
+    # are now numbers of bytes, in the roles, the table features and the entity sums alike.
+    from hourglass.features.entity import EntityWindows
+    from hourglass.features.roles import infer_role
+    from hourglass.features.tabular import TabularPreprocessor
+
+    sizes = pd.Series([f"{40 * k + 5} kb" for k in range(1, 61)] + ["1.2 MB", "2 MB"])
+    role, why = infer_role("Size", sizes, max_categories=50)
+    assert role == "numeric" and "read as bytes" in why, (role, why)
+    pre = TabularPreprocessor().fit(pd.DataFrame({"Size": sizes, "Pages": range(62)}))
+    big = pre.transform(pd.DataFrame({"Size": ["48.2 MB"], "Pages": [3]}))
+    small = pre.transform(pd.DataFrame({"Size": ["45 kb"], "Pages": [3]}))
+    assert big[0, 0] > 10 * max(1.0, small[0, 0])  # far past the scale, not a category
+    rows = pd.DataFrame({"User": ["mlee", "jdoe"] * 31, "Size": sizes,
+                         "Time": pd.date_range("2024-03-01", periods=62, freq="h")})
+    ent = EntityWindows("User", "Time", bucket="1D")
+    assert ent.summed_columns(rows) == ["Size"]
+    # a unit of another kind ('11 in') is no size: text, as before
+    assert infer_role("Height", pd.Series(["11 in", "14 in"] * 30), max_categories=50)[0] == "categorical"

@@ -69,13 +69,13 @@ def test_text_in_a_numeric_column_names_the_file_row_past_the_first_chunk(model:
                                                                           tmp_path: Path) -> None:
     df = _flows(3000, seed=1).drop(columns="label")
     df["bytes"] = df["bytes"].astype(int).astype(str)  # numbers as text, as some exports write them
-    df.loc[2500, "bytes"] = "12kb"
+    df.loc[2500, "bytes"] = "12kbps"  # (a rate: no size in bytes)
     p = tmp_path / "t.parquet"
     df.to_parquet(p, row_group_size=200)
     out = tmp_path / "s.csv"
     # several chunks: the row is counted from the file's first row, not the chunk's
     one_line_error(["score", str(model), str(p), "-o", str(out), "--chunk-mb", "0.005"],
-                   "found '12kb' (row 2501)", out)
+                   "found '12kbps' (row 2501)", out)
 
 
 def test_train_names_the_file_row_of_junk_among_the_normal_rows(tmp_path: Path) -> None:

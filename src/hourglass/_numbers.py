@@ -10,8 +10,7 @@ from typing import Any
 import pandas as pd
 
 __all__ = ["DIGITAL_STATES", "as_float", "label_numbers", "pandas_numbers", "read_number", "read_whole",
-           "to_numbers",
-           "wide_ints_as_inf"]
+           "to_numbers", "wide_ints_as_inf", "with_sizes"]
 
 #: The states a process historian writes in a numeric tag's value where it has no reading:
 #: OSIsoft (AVEVA) PI's SYSTEM digital state set, as a PI DataLink, PI SMT or AF export writes
@@ -171,3 +170,35 @@ def label_numbers(s: pd.Series) -> pd.Series:
         return out
     words = s.astype("string").str.strip().str.lower()
     return out.mask((words == "true").fillna(False), 1).mask((words == "false").fillna(False), 0)
+
+
+#: a size in bytes as a print log or a file listing writes it, its unit after the number
+#: (PaperCut's print log's ``Size``, ``330 kb``, ``48.2 MB``): kilo, mega, giga and tera as
+#: powers of 1,024, as those tools count them
+_SIZE = r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([kKmMgGtT]?)(?:[iI]?[bB]|[bB]ytes?)\s*$"
+_SIZE_POWERS = {"": 0, "k": 1, "m": 2, "g": 3, "t": 4}
+
+
+def with_sizes(numbers: pd.Series, text: pd.Series) -> pd.Series:
+    """``numbers`` (``text`` read as numbers, missing where it is no number) with each size in
+    bytes among the rest read as its bytes (``330 kb`` is 337,920, ``48.2 MB`` 50,541,363.2, ``12
+    bytes`` 12): only the cells that read as no number are looked at.
+
+    Examples
+    --------
+    >>> text = pd.Series(["330 kb", "48.2 MB", "12", "1GiB", "11 in", None, "7 bytes"])
+    >>> with_sizes(pd.to_numeric(text, errors="coerce"), text).tolist()
+    [337920.0, 50541363.2, 12.0, 1073741824.0, nan, nan, 7.0]
+    """
+    unread = numbers.isna().to_numpy(dtype=bool) & text.notna().to_numpy(dtype=bool)
+    if not unread.any():
+        return numbers
+    parts = text[unread].astype("string").str.extract(_SIZE)
+    found = parts[0].notna().to_numpy(dtype=bool)
+    if not found.any():
+        return numbers
+    power = parts[1].str.lower().map(_SIZE_POWERS).astype("float64")
+    sized = parts[0].astype("float64") * 1024.0 ** power
+    out = numbers.astype("float64").copy()
+    out.iloc[unread.nonzero()[0][found]] = sized.to_numpy(dtype="float64")[found]
+    return out

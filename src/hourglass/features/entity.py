@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from hourglass._columns import near_names
-from hourglass._numbers import to_numbers
+from hourglass._numbers import to_numbers, with_sizes
 from hourglass._params import ParamsClone, check_numeric_params
 from hourglass._times import read_timestamps, time_length
 from hourglass.errors import InputError
@@ -144,7 +144,7 @@ def _number_values(s: pd.Series) -> np.ndarray | None:
         present = s.dropna()
         text = present.astype("string").str.strip()
         present = present[(text != "") & ~text.isin(NUMBER_GAPS)]
-        conv = to_numbers(present)
+        conv = with_sizes(to_numbers(present), present)  # ('48.2 MB': its bytes)
         if len(present) == 0 or conv.notna().mean() < 0.99:
             return None
         v = conv.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -783,9 +783,9 @@ class EntityWindows(ParamsClone):
             present = s.dropna()
             text = present.astype("string").str.strip()  # blank, '-', '(empty)': missing values
             present = present[((text != "") & ~text.isin(NUMBER_GAPS)).to_numpy(dtype=bool)].iloc[:2000]
-            if len(present) and to_numbers(present).notna().mean() < 0.5:
+            if len(present) and with_sizes(to_numbers(present), present).notna().mean() < 0.5:
                 text = s.astype("string").str.strip()
-                bad = (to_numbers(s).isna() & s.notna() & (text != "")
+                bad = (with_sizes(to_numbers(s), s).isna() & s.notna() & (text != "")
                        & ~text.isin(NUMBER_GAPS)).fillna(False).to_numpy(dtype=bool)
                 i = int(np.flatnonzero(bad)[0])
                 if separated_number(present) is not None:  # numbers, of a regional export: not text
@@ -800,6 +800,8 @@ class EntityWindows(ParamsClone):
         if pd.api.types.is_bool_dtype(s):
             return s.to_numpy(dtype=np.float64)
         v = to_numbers(s)  # a JSON integer of 400 digits: inf, as its text in a CSV file
+        if not pd.api.types.is_numeric_dtype(s):
+            v = with_sizes(v, s)  # ('48.2 MB', a print log's size: its bytes, as a table model's)
         # (not ``strict``: a column no feature reads, whose text is a missing value, as the
         # column left out is; a table model ignores a constant column's values alike)
         bad = v.isna().to_numpy() & s.notna().to_numpy() & strict

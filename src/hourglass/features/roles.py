@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hourglass._numbers import DIGITAL_STATES
+from hourglass._numbers import DIGITAL_STATES, with_sizes
 
 __all__ = ["CREDENTIAL_NUMBERS", "DIGITAL_STATES", "IP_FORM", "NULL_TEXT", "NUMBER_GAPS", "PLACEHOLDERS",
            "ROLES", "SCORE_OUTPUT", "SEPARATED_NUMBERS", "TEXT_NUMBERS", "ZERO_PADDED", "TableTells",
@@ -1573,7 +1573,8 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
                               ).mean() > 0.95:  # (an address with its port too: Azure's 10.0.1.5:52153)
         return "ip", "IP address values" + _unset_said(sample[placeholder])
     states = sample.isin(DIGITAL_STATES)  # a historian's 'Bad Input' among a tag's numbers
-    conv = pd.to_numeric(sample.mask(placeholder | states), errors="coerce")
+    plain = pd.to_numeric(sample.mask(placeholder | states), errors="coerce")
+    conv = with_sizes(plain, sample.mask(placeholder | states))  # ('48.2 MB', a print log's size)
     if states.sum() > conv.notna().sum():  # more such words than numbers: a column of words
         states = pd.Series(False, index=sample.index)  # ('Shutdown', 'Configure' commands), text
     if conv.notna().any() and (conv.notna() | placeholder | states).mean() >= 0.99:
@@ -1587,6 +1588,11 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
         if not clock and _zero_padded(real):  # ('000456': a badge's or an employee's number)
             numbers = pd.to_numeric(present, errors="coerce")
             return _code_role(ZERO_PADDED + _unset_said(sample[placeholder]), numbers, max_categories)
+        sizes = int(conv.notna().sum() - plain.notna().sum())
+        if not clock and sizes:
+            example = sample[conv.notna() & plain.isna()].iloc[0]
+            return "numeric", (TEXT_NUMBERS + f" (sizes such as {example!r} read as bytes)"
+                               + _unset_said(sample[placeholder | states]))
         return ("drop", clock) if clock else ("numeric", TEXT_NUMBERS
                                               + _unset_said(sample[placeholder | states]))
     if is_time_name(name) and _dated_text(name, real):

@@ -24,6 +24,7 @@ import pandas as pd
 import pyarrow as pa
 
 from hourglass._columns import listed_columns, near_names, read_as_log, shown_column
+from hourglass._numbers import with_sizes
 from hourglass._params import ParamsClone, check_numeric_params
 from hourglass._times import cut_cell, refuse_undecodable
 from hourglass.errors import InputError
@@ -525,7 +526,7 @@ def _read_numbers(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     or a placeholder such as ``-`` is missing, not wrong: as :func:`infer_role` counts them)."""
     text = s.astype("string").str.strip()
     text = text.mask((text == "") | text.isin(NUMBER_GAPS))  # (a historian's 'Bad Input' too)
-    conv = pd.to_numeric(text, errors="coerce")
+    conv = with_sizes(pd.to_numeric(text, errors="coerce"), text)  # ('48.2 MB': its bytes)
     return conv, conv.isna() & text.notna()
 
 
