@@ -166,3 +166,18 @@ def test_a_print_logs_sizes_are_read_as_bytes() -> None:
     assert ent.summed_columns(rows) == ["Size"]
     # a unit of another kind ('11 in') is no size: text, as before
     assert infer_role("Height", pd.Series(["11 in", "14 in"] * 30), max_categories=50)[0] == "categorical"
+
+
+def test_a_kisi_events_actor_and_lock_ids_are_codes() -> None:
+    # What was wrong: a Kisi access event's actor_id (the user), object_id (the lock) and place_id
+    # were min-max scaled as amounts, so a user never seen, 797, between known users 791 and 805,
+    # scored 0.020 beside a known user's 0.003 (0.20 as a category never seen).
+    from hourglass.features.roles import infer_role
+
+    names = ["id", "action", "actor_type", "actor_id", "actor_name", "object_type", "object_id",
+             "object_name", "success", "place_id", "created_at"]
+    ids = pd.Series([789, 790, 791, 805] * 30)
+    for name in ("actor_id", "object_id", "place_id"):
+        role, why = infer_role(name, ids, max_categories=50, columns=names)
+        assert (role, "actor's or object's id" in why) == ("categorical", True), (name, role, why)
+    assert infer_role("actor_id", ids, max_categories=50, columns=["actor_id", "bytes"])[0] == "numeric"

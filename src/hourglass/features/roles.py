@@ -1163,6 +1163,8 @@ def _coded(name: str, key: str, leaf: str, values: pd.Series,
         return f"{_FLOW_TOOL_CODES[tells.flow_tool][key]} ({tells.flow_tool}'s {key})"
     if (key in _CREDENTIAL_NAMES or leaf in _CREDENTIAL_NAMES) and _whole_numbers(values) is not None:
         return CREDENTIAL_NUMBERS
+    if leaf in _ACTOR_OBJECT_IDS and _actor_object(tells.names) and _whole_numbers(values) is not None:
+        return "an actor's or object's id (who did what to which door or lock: Kisi's events), no magnitude"
     if _account_ids(key, leaf, values):
         if _rule_generator(leaf, tells):
             return "rule generator id (gid beside the rule's signature id: Snort's or Suricata's)"
@@ -1177,6 +1179,26 @@ def _coded(name: str, key: str, leaf: str, values: pd.Series,
 _CREDENTIAL_NAMES = frozenset({"badge", "badgeid", "badgenumber", "badgeno", "badgenum", "card",
                                "cardid", "cardnumber", "cardno", "cardnum", "credential",
                                "credentialid", "credentialnumber", "cardholderid", "facilitycode"})
+
+
+#: the fields of an event that names who acted and on what by type and id (Kisi's access events:
+#: ``actor_type`` ``User``, ``actor_id`` 789, ``object_type`` ``Lock``, ``object_id`` 42): all four
+#: tell it, and its ids (and the place's) are people, doors and sites by number, no amounts (user
+#: 800 no neighbour of 789, the server room's lock 57 none of 42)
+_ACTOR_OBJECT_TELLS = frozenset({"actortype", "actorid", "objecttype", "objectid"})
+_ACTOR_OBJECT_IDS = frozenset({"actorid", "objectid", "placeid"})
+
+
+def _actor_object(columns: Iterable[object]) -> bool:
+    """Whether ``columns`` name an event's actor and object by type and id
+    (:data:`_ACTOR_OBJECT_TELLS`, as fields' last parts).
+
+    Examples
+    --------
+    >>> _actor_object(["actor_type", "actor_id", "object_type", "object_id"]), _actor_object(["actor_id"])
+    (True, False)
+    """
+    return _leaves_told(columns, _ACTOR_OBJECT_TELLS) == len(_ACTOR_OBJECT_TELLS)
 
 
 def _port_values(s: pd.Series) -> bool:
