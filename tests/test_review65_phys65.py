@@ -181,3 +181,25 @@ def test_a_kisi_events_actor_and_lock_ids_are_codes() -> None:
         role, why = infer_role(name, ids, max_categories=50, columns=names)
         assert (role, "actor's or object's id" in why) == ("categorical", True), (name, role, why)
     assert infer_role("actor_id", ids, max_categories=50, columns=["actor_id", "bytes"])[0] == "numeric"
+
+
+def test_an_access_control_api_page_is_refused_with_its_recipe(tmp_path: Path) -> None:
+    # What was wrong: a Brivo API page ({"offset", "pageSize", "data": [...], "count"}) or a Verkada
+    # access events page ({"events": [...], "next_page_token"}) saved whole read as one row of its
+    # envelope, the badge events one text value ('1 row inspected, 4 columns', after a Sentinel
+    # recipe), and pretty-printed was told 'jq -c .', which writes that one row again.
+    import json
+
+    event = {"occurred": "2024-03-01T08:02:15Z", "eventType": "Access Granted",
+             "actor": {"name": "Jane Doe"}, "credential": {"referenceId": "000456"}}
+    for page, jq in (({"offset": 0, "pageSize": 2, "data": [event, event], "count": 2}, ".data[]"),
+                     ({"events": [event, event], "next_page_token": "a1"}, ".events[]")):
+        for indent in (None, 2):
+            p = tmp_path / "page.json"
+            p.write_text(json.dumps(page, indent=indent))
+            result = runner.invoke(app, ["inspect", str(p)])
+            assert result.exit_code == 2, result.output
+            assert f"jq -c '{jq}'" in result.output, result.output
+    rows = tmp_path / "rows.jsonl"  # a row that holds a 'data' object among its fields: a row
+    rows.write_text("\n".join(json.dumps({"data": {"n": i}, "count": i, "user": "a"}) for i in range(3)))
+    assert runner.invoke(app, ["inspect", str(rows)]).exit_code == 0

@@ -828,6 +828,13 @@ _API_PAGES = {
     # (the data export iterator's page: /api/v2/events/dataexport/events/page, .../alerts/...)
     "result": ("Netskope REST API v2 page (its events under result)",
                frozenset({"ok", "result", "wait_time", "timestamp_hwm"})),
+    # access control: Brivo's API lists (/v1/api/events: {"offset": 0, "pageSize": 100, "data":
+    # [...], "count": N}) and Verkada's access events (/events/v1/access: {"events": [...],
+    # "next_page_token": ...}), a door's every badge event in one row of their envelope
+    "data": ("Brivo API page (its events under data)",
+             frozenset({"data", "offset", "pageSize", "count"})),
+    "events": ("Verkada API page (its access events under events)",
+               frozenset({"events", "next_page_token", "page_size", "page_token"})),
 }
 
 
@@ -863,9 +870,9 @@ def api_page(obj: Mapping[str, Any] | Iterable[object]) -> str | None:
 
 
 def maybe_api_page(obj: Mapping[str, Any] | Collection[object]) -> bool:
-    """Whether ``obj`` (an object, or its top-level keys) has a key that every SaaS or CI API page
-    of :data:`_API_PAGES` has (its list, or GitHub's ``total_count``, Jenkins' ``_class``,
-    Netskope's ``wait_time``: a Splunk export's rows hold a ``result`` too), so
+    """Whether ``obj`` (an object, or its top-level keys) has a key that every SaaS, CI or
+    access-control API page of :data:`_API_PAGES` has (its list, or GitHub's ``total_count``,
+    Jenkins' ``_class``, Netskope's ``wait_time``: a Splunk export's rows hold a ``result`` too), so
     that :func:`api_page` is asked only of such: a look-up each, no more, on every row.
 
     Examples
@@ -874,7 +881,7 @@ def maybe_api_page(obj: Mapping[str, Any] | Collection[object]) -> bool:
     (True, False)
     """
     return ("items" in obj or "entries" in obj or "total_count" in obj or "_class" in obj
-            or "wait_time" in obj)
+            or "wait_time" in obj or "data" in obj or "events" in obj)
 
 
 def api_page_name(key: str) -> str:
