@@ -17,7 +17,8 @@ line's event time is the column ``timestamp``: its own ``timestamp`` key, else i
 ``eventtime`` (FortiGate: epoch seconds, milli-, micro- or nanoseconds, read as seconds), else
 its ``date`` and ``time`` joined, else its ``ts`` or ``time`` (a ``timestamp``, ``ts`` or
 ``time`` that is an epoch number, ``ts=1700000000.25``, in seconds, milli-, micro- or
-nanoseconds, is read as ``eventtime`` is: seconds), else the RFC 3339 time of a
+nanoseconds, is read as ``eventtime`` is: seconds), else its ``datetime`` (Mimecast's SIEM
+logs, ``datetime=2024-03-01T08:00:00+0000|aCode=...|Sender=...``), else the RFC 3339 time of a
 syslog header the line starts with (netfilter lines as rsyslog or journald forward them:
 ``2025-03-03T09:14:07.123456+00:00 gw kernel: ...``). A BSD syslog time (``Nov 14 22:13:20``) has no year and
 gives no event time.
@@ -234,6 +235,8 @@ def parse_kv(line: str | bytes) -> dict[str, Any] | None:
             row["timestamp"] = f"{row['date']} {row['time']}"
         elif row.get("ts") or row.get("time"):  # epoch seconds read as a number (logfmt: ts=...)
             row["timestamp"] = _epoch_time(row.get("ts") or row.get("time"))
+        elif row.get("datetime"):  # Mimecast's SIEM logs: datetime=2024-03-01T08:00:00+0000|...
+            row["timestamp"] = row["datetime"]
         elif (header := _HEADER_TIME.match(text)) is not None:  # netfilter lines: the syslog time
             row["timestamp"] = header.group(1)
     if _sonicwall_line(row):  # SonicWall: its ends, address:port:interface
