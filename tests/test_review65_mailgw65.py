@@ -32,3 +32,47 @@ def test_a_mimecast_siem_lines_datetime_is_its_event_time(tmp_path: Path) -> Non
     assert spec.name == "kv" and format_time_column(df, spec) == "timestamp"
     times = parse_timestamps(df["timestamp"], "timestamp")
     assert times[0] == pd.Timestamp("2024-03-01T07:01:00Z")  # the instant it names, in UTC
+
+
+def _tap_message(n: int) -> dict[str, object]:
+    return {"GUID": f"c26dbea0-80d5-463b-b93c-4e8b708219c{n}", "QID": f"r2FNwRHF00410{n}",
+            "sender": "billing@vendor-a.com", "recipient": ["alice@corp.example.com"],
+            "messageTime": f"2024-03-01T08:0{n}:00.000Z", "spamScore": 4, "threatsInfoMap": []}
+
+
+def test_proofpoint_tap_and_mimecast_api_responses_are_refused_with_their_recipe(tmp_path: Path) -> None:
+    # What was wrong: a Proofpoint TAP SIEM API response saved whole ({"queryEndTime": ...,
+    # "messagesDelivered": [...], "messagesBlocked": [...], ...}) or a Mimecast API response
+    # ({"type": "MTA", "data": [...]}) was read as one row of its envelope: train said '1 training
+    # row; fitting needs at least 2', score 'column(s) the model needs are missing'.
+    import json
+
+    import pytest
+
+    from hourglass.errors import InputError
+    from hourglass.ingest.readers import read_table
+    from hourglass.serve.app import _search_document
+
+    tap = {"queryEndTime": "2024-03-01T08:10:00Z", "messagesDelivered": [_tap_message(1)],
+           "messagesBlocked": [_tap_message(2)], "clicksPermitted": [], "clicksBlocked": []}
+    mimecast = {"type": "MTA", "data": [{"datetime": "2024-03-01T08:00:00+0000", "acc": "C0A0",
+                                         "Sender": "billing@vendor-a.com", "Act": "Acc"}]}
+    for name, doc, recipe in (
+            ("tap.json", tap,
+             "write its messages one a line (jq -c '.messagesDelivered[]?, .messagesBlocked[]?')"),
+            ("mimecast.json", mimecast, "write its events one a line (jq -c '.data[]')")):
+        for indent in (None, 2):  # saved on one line, or pretty-printed
+            p = tmp_path / name
+            p.write_text(json.dumps(doc, indent=indent) + "\n")
+            with pytest.raises(InputError) as got:
+                read_table(p)
+            assert str(got.value).endswith(recipe)
+    clicks = {"queryEndTime": "2024-03-01T08:10:00Z", "clicksBlocked": [{"url": "http://x.example/"}]}
+    assert _search_document([clicks]) == (
+        "row 1: a Proofpoint TAP SIEM API response (its messages under messagesDelivered and "
+        "messagesBlocked, its clicks under clicksPermitted and clicksBlocked), not one event; send "
+        "its events as the rows (jq '{rows: [.clicksPermitted[]?, .clicksBlocked[]?]}')")
+    # JSON lines whose events hold a 'data' list of no objects are events still
+    p = tmp_path / "metrics.jsonl"
+    p.write_text("".join(json.dumps({"type": "metric", "data": [i, i + 1]}) + "\n" for i in range(3)))
+    assert len(read_table(p)) == 3

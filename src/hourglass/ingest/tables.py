@@ -813,6 +813,8 @@ def kube_list_refusal() -> str:
 #: artifacts, ``{"total_count": 2, "workflow_runs": [...]}``, as ``gh api`` saves them; a Jenkins
 #: job's builds from its JSON API, ``/job/NAME/api/json?tree=builds[number,result,duration]``,
 #: ``{"_class": "hudson.model.FreeStyleProject", "builds": [...]}``)
+_TAP_KEYS = frozenset({"queryEndTime", "messagesDelivered", "messagesBlocked", "clicksPermitted",
+                       "clicksBlocked"})
 _API_PAGES = {
     "items": ("Google Workspace Reports API page (activities.list: its activities under items)",
               frozenset({"kind", "etag", "items", "nextPageToken"})),
@@ -835,6 +837,27 @@ _API_PAGES = {
              frozenset({"data", "offset", "pageSize", "count"})),
     "events": ("Verkada API page (its access events under events)",
                frozenset({"events", "next_page_token", "page_size", "page_token"})),
+    # Proofpoint TAP's SIEM API (/v2/siem/all, /v2/siem/messages/delivered, ...): its messages
+    # and its clicks, two kinds of event, each under two keys
+    **{key: ("Proofpoint TAP SIEM API response (its messages under messagesDelivered and "
+             "messagesBlocked, its clicks under clicksPermitted and clicksBlocked)", _TAP_KEYS)
+       for key in ("messagesDelivered", "messagesBlocked", "clicksPermitted", "clicksBlocked")},
+    # Mimecast's API 1.0 (get-siem-logs' JSON files, {"type": "MTA", "data": [...]}; the other
+    # endpoints' {"meta": {...}, "data": [...], "fail": []})
+    "mimecast": ("Mimecast API response (its events under data)",
+                 frozenset({"type", "data", "meta", "fail"})),
+}
+#: the key of the events of a page whose name in :data:`_API_PAGES` is not that key (Mimecast's
+#: and Brivo's both under data)
+_PAGE_LISTS = {"mimecast": "data"}
+#: the jq filter that writes the events of a page whose events are under more than one key
+#: (:data:`_API_PAGES`): Proofpoint TAP's delivered and blocked messages, or its clicks (a
+#: response of one endpoint lacks the others: '?' passes over a key it has not)
+_PAGE_EVENTS = {
+    **dict.fromkeys(("messagesDelivered", "messagesBlocked"),
+                    ("messages", ".messagesDelivered[]?, .messagesBlocked[]?")),
+    **dict.fromkeys(("clicksPermitted", "clicksBlocked"),
+                    ("clicks", ".clicksPermitted[]?, .clicksBlocked[]?")),
 }
 
 
@@ -858,30 +881,44 @@ def api_page(obj: Mapping[str, Any] | Iterable[object]) -> str | None:
     'builds'
     >>> api_page({"ok": 1, "result": [{"u": 1}], "wait_time": 0}), api_page({"preview": 0, "result": {}})
     ('result', None)
+    >>> api_page({"queryEndTime": "2024-03-01T08:00:00Z", "messagesDelivered": [], "clicksBlocked": []})
+    'messagesDelivered'
+    >>> api_page({"type": "MTA", "data": [{"acc": "C0A0"}]}), api_page({"type": "metric", "data": [1, 2]})
+    ('mimecast', None)
+    >>> api_page({"offset": 0, "pageSize": 100, "data": [{"id": 1}], "count": 1})
+    'data'
     """
     keys = set(obj)
-    for key, (_, envelope) in _API_PAGES.items():
+    for page, (_, envelope) in _API_PAGES.items():
+        key = _PAGE_LISTS.get(page, page)
         # (Slack's entries alone: a pretty-printed page's head, cut inside them, names no other)
         if key in keys and (len(keys) > 1 or key == "entries") and keys <= envelope:
             if isinstance(obj, Mapping) and not isinstance(obj[key], list):
                 return None
-            return key
+            if (key == "data" and isinstance(obj, Mapping)  # (Mimecast's, Brivo's events: objects)
+                    and not all(isinstance(event, dict) for event in obj[key][:1])):
+                return None
+            return page
     return None
 
 
 def maybe_api_page(obj: Mapping[str, Any] | Collection[object]) -> bool:
-    """Whether ``obj`` (an object, or its top-level keys) has a key that every SaaS, CI or
+    """Whether ``obj`` (an object, or its top-level keys) has a key that every SaaS, CI, mail or
     access-control API page of :data:`_API_PAGES` has (its list, or GitHub's ``total_count``,
-    Jenkins' ``_class``, Netskope's ``wait_time``: a Splunk export's rows hold a ``result`` too), so
+    Jenkins' ``_class``, Netskope's ``wait_time``: a Splunk export's rows hold a ``result`` too;
+    Proofpoint TAP's ``queryEndTime``; Mimecast's and Brivo's ``data`` among four keys at most), so
     that :func:`api_page` is asked only of such: a look-up each, no more, on every row.
 
     Examples
     --------
     >>> maybe_api_page({"total_count": 2, "jobs": []}), maybe_api_page({"user": "a", "jobs": 3})
     (True, False)
+    >>> maybe_api_page({"type": "MTA", "data": []}), maybe_api_page({"queryEndTime": "2024-03-01T08:00:00Z"})
+    (True, True)
     """
     return ("items" in obj or "entries" in obj or "total_count" in obj or "_class" in obj
-            or "wait_time" in obj or "data" in obj or "events" in obj)
+            or "wait_time" in obj or "queryEndTime" in obj or ("data" in obj and len(obj) <= 4)
+            or "events" in obj)
 
 
 def api_page_name(key: str) -> str:
@@ -903,9 +940,25 @@ def api_page_refusal(key: str) -> str:
     --------
     >>> api_page_refusal("entries")[-20:]
     "(jq -c '.entries[]')"
+    >>> api_page_refusal("messagesBlocked")[-52:]
+    "(jq -c '.messagesDelivered[]?, .messagesBlocked[]?')"
     """
-    return (f"a {api_page_name(key)}, not one event a line; write its events one a line "
-            f"(jq -c '.{key}[]')")
+    what = _PAGE_EVENTS[key][0] if key in _PAGE_EVENTS else "events"
+    return (f"a {api_page_name(key)}, not one event a line; write its {what} one a line "
+            f"(jq -c '{api_page_events(key)}')")
+
+
+def api_page_events(key: str) -> str:
+    """The ``jq`` filter that gives the events of a SaaS API's page (:func:`api_page`, its events
+    under ``key``), one after another: ``.items[]``, or the keys of a page whose events are
+    under more than one (:data:`_PAGE_EVENTS`).
+
+    Examples
+    --------
+    >>> api_page_events("items"), api_page_events("clicksPermitted"), api_page_events("mimecast")
+    ('.items[]', '.clicksPermitted[]?, .clicksBlocked[]?', '.data[]')
+    """
+    return _PAGE_EVENTS[key][1] if key in _PAGE_EVENTS else f".{_PAGE_LISTS.get(key, key)}[]"
 
 
 #: the header of an Azure flow log's tuples, written one a row with each one's rule: NSG flow
@@ -996,12 +1049,13 @@ def document_refusal(obj: Mapping[str, Any] | Collection[object]) -> str | None:
         return splunk_results_refusal()
     if "items" in obj and kube_list(obj, values.get("items")):
         return kube_list_refusal()
+    # (a BloodHound file's {"data", "meta"} is among the keys of Mimecast's pages: it first)
+    if "meta" in obj and (refusal := bloodhound_refusal(obj)) is not None:
+        return refusal
     if maybe_api_page(obj) and (key := api_page(obj)) is not None:
         return api_page_refusal(key)
     if "records" in obj and isinstance(obj, Mapping):
         return azure_flow_log_refusal(obj)
-    if "meta" in obj:
-        return bloodhound_refusal(obj)
     return None
 
 

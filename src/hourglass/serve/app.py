@@ -39,6 +39,7 @@ from hourglass.errors import InputError
 from hourglass.ingest.formats import event_format
 from hourglass.ingest.tables import (
     api_page,
+    api_page_events,
     api_page_name,
     flat_record,
     kube_list,
@@ -145,8 +146,11 @@ def _search_document(rows: Sequence[Any], pages: bool = True) -> str | None:
             return (f"{_location(('rows', i))}: a Kubernetes list (its objects under items), not "
                     "one event; send its items as the rows (jq '{rows: .items}')")
         if (key := api_page(row)) is not None:
+            events = api_page_events(key)  # (Proofpoint TAP's, under two keys: an array of both)
+            listed = events[1:-2] if events.endswith("[]") and "," not in events else None
+            rows = f".{listed}" if listed else f"[{events}]"
             return (f"{_location(('rows', i))}: a {api_page_name(key)}, not one event; send its "
-                    f"{key} as the rows (jq '{{rows: .{key}}}')")
+                    f"{listed or 'events'} as the rows (jq '{{rows: {rows}}}')")
     return None
 
 
