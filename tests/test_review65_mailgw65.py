@@ -76,3 +76,14 @@ def test_proofpoint_tap_and_mimecast_api_responses_are_refused_with_their_recipe
     p = tmp_path / "metrics.jsonl"
     p.write_text("".join(json.dumps({"type": "metric", "data": [i, i + 1]}) + "\n" for i in range(3)))
     assert len(read_table(p)) == 3
+
+
+def test_a_defender_email_cluster_id_is_no_magnitude() -> None:
+    # What was wrong: Defender for Office's EmailEvents EmailClusterId (the 64-bit number of a group
+    # of similar mails) was learnt as a magnitude: 200 normal mails whose clusters' ids lay past
+    # the training range were 109 alerts instead of 1.
+    from hourglass.features.roles import infer_role
+
+    ids = pd.Series([3287746051943922 + 7919 * i for i in range(300)])
+    for name in ("EmailClusterId", "properties.EmailClusterId"):  # a CSV export; Sentinel's JSON
+        assert infer_role(name, ids, max_categories=50) == ("drop", "identifier/timestamp name")

@@ -74,6 +74,10 @@ _ID_NAMES = {"id", "flowid", "uid", "timestamp", "ts", "time", "stime", "ltime",
              # Google Workspace's Reports API activity id (id.uniqueQualifier, with id.time):
              # a random signed 64-bit number as text, new with each activity, no magnitude
              "uniquequalifier",
+             # Microsoft Defender for Office's EmailClusterId (EmailEvents, as advanced hunting
+             # exports it or a Sentinel table holds it): the number of a group of similar mails,
+             # a 64-bit id with no magnitude; a new campaign's is new, never seen in training
+             "emailclusterid",
              # the NetFlow export packet's sequence counter that Logstash's netflow codec puts in
              # each flow (netflow.flow_seq_num): it rises with every packet the router sends, so
              # each later flow's lay past the training range and every one scored an anomaly
