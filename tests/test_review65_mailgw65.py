@@ -87,3 +87,34 @@ def test_a_defender_email_cluster_id_is_no_magnitude() -> None:
     ids = pd.Series([3287746051943922 + 7919 * i for i in range(300)])
     for name in ("EmailClusterId", "properties.EmailClusterId"):  # a CSV export; Sentinel's JSON
         assert infer_role(name, ids, max_categories=50) == ("drop", "identifier/timestamp name")
+
+
+def test_a_mail_models_alerts_name_the_message_in_ecs_email_fields() -> None:
+    # What was wrong: an ECS alert of a Mimecast, Proofpoint TAP, Microsoft 365 message trace or
+    # Defender EmailEvents model named no sender, recipient, message id or subject (no email.*
+    # field), so a SIEM rule or dashboard on email.from.address never matched a flagged message.
+    from hourglass.serve.ecs import AlertRule, to_ecs
+
+    mimecast = parse_kv(_MIMECAST.format(m=1).replace("headerFrom=billing@vendor-a.com",
+                                                      'headerFrom="Billing" <billing@vendor-a.com>'))
+    assert mimecast is not None
+    doc = to_ecs({"row": 0, "score": 2.0}, AlertRule("autoencoder", "ab", data_format="kv"), fields=mimecast)
+    assert doc["email"] == {"from": {"address": ["billing@vendor-a.com"]},
+                            "to": {"address": ["alice@corp.example.com"]},
+                            "message_id": "<81ce15$9o5if1@mail.example.com>",
+                            "subject": "Re: invoice 1", "direction": "inbound"}
+    tap = {**_tap_message(1), "recipient": '["alice@corp.example.com", "bob@corp.example.com"]',
+           "headerFrom": '"Sender" <billing@vendor-a.com>', "subject": "hello"}
+    doc = to_ecs({"row": 0, "score": 2.0}, AlertRule("autoencoder", "ab", data_format="jsonl"), fields=tap)
+    assert doc["email"]["to"]["address"] == ["alice@corp.example.com", "bob@corp.example.com"]
+    assert doc["email"]["from"]["address"] == ["billing@vendor-a.com"] and doc["email"]["subject"] == "hello"
+    # an entity bucket of a message trace per sender: the sender is email.from.address
+    rule = AlertRule("autoencoder", "ab", input="entity", data_format="csv", entity_field="SenderAddress",
+                     input_fields=("SenderAddress", "RecipientAddress", "Size"))
+    doc = to_ecs({"entity": "dave@corp.example.com", "bucket_start": "2024-03-09T02:00:00",
+                  "bucket_end": "2024-03-09T03:00:00", "rows": 20, "score": 3.4}, rule)
+    assert doc["email"] == {"from": {"address": ["dave@corp.example.com"]}}
+    # a certificate's subject, or a Dir of another log, is no message's
+    doc = to_ecs({"row": 0, "score": 2.0}, AlertRule("autoencoder", "ab", data_format="zeek-conn"),
+                 fields={"subject": "CN=www.example.com", "issuer": "CN=CA", "dir": "up"})
+    assert "email" not in doc

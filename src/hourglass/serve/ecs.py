@@ -424,6 +424,72 @@ def _dhcp_record(names: tuple[str, ...]) -> bool:
     return dhcp_audit_names({re.sub(r"[^a-z0-9]", "", k.lower()) for k in names})
 
 
+# A mail gateway's or cloud mail's message trace, as Elastic's Mimecast, Proofpoint and Microsoft
+# Defender integrations map it: the sender (Mimecast's Sender and headerFrom, Proofpoint TAP's
+# sender and fromAddress, the Microsoft 365 message trace's SenderAddress, Defender for Office's
+# EmailEvents SenderFromAddress and SenderMailFromAddress), the recipients (Rcpt, recipient and
+# toAddresses, RecipientAddress, RecipientEmailAddress), the message id, subject and direction.
+# Told by a sender's and a recipient's field among the record's or the model's input (a
+# certificate's subject, Zeek's, or another log's Dir is none of a message's); the alerts of a
+# mail model named no sender, recipient or message
+_EMAIL_TARGETS = {
+    **dict.fromkeys(("sender", "headerfrom", "senderaddress", "senderfromaddress",
+                     "sendermailfromaddress", "fromaddress"), "email.from.address"),
+    **dict.fromkeys(("rcpt", "recipient", "recipientaddress", "recipientemailaddress",
+                     "toaddresses"), "email.to.address"),
+    **dict.fromkeys(("msgid", "messageid", "internetmessageid"), "email.message_id"),
+    "subject": "email.subject",
+    **dict.fromkeys(("dir", "emaildirection", "directionality"), "email.direction"),
+}
+_EMAIL_SENDERS = frozenset(k for k, t in _EMAIL_TARGETS.items() if t == "email.from.address")
+_EMAIL_RECIPIENTS = frozenset(k for k, t in _EMAIL_TARGETS.items() if t == "email.to.address")
+# an address as a message trace writes it: alone, in angle brackets, after a display name
+# ('"IT Support" <it-support@c0rp-example.com>'), or a list of them (TAP's recipient array)
+_ADDRESS = re.compile(r"[^\s<>\"',;\[\]()@]+@[^\s<>\"',;\[\]()@]+\.[^\s<>\"',;\[\]()@]+")
+
+
+def _email_target(key: Any, names: Collection[Any]) -> str | None:
+    """The ECS ``email.*`` field of a message trace's ``key`` (:data:`_EMAIL_TARGETS`) where
+    ``names``, the record's fields or the model's input, hold a sender's and a recipient's.
+
+    Examples
+    --------
+    >>> _email_target("Rcpt", ["datetime", "Sender", "Rcpt", "Subject"])
+    'email.to.address'
+    >>> _email_target("subject", ["subject", "issuer"]) is None  # (a certificate's)
+    True
+    """
+    target = _EMAIL_TARGETS.get(str(key).strip().lower())
+    if target is None:
+        return None
+    return target if _mail_names(tuple(map(str, names))) else None
+
+
+@lru_cache(maxsize=256)
+def _mail_names(names: tuple[str, ...]) -> bool:
+    """Whether ``names`` (a record's fields, a model's input) hold a sender's and a recipient's
+    (:data:`_EMAIL_TARGETS`): once per table's names, not per field of every alert."""
+    lowered = {n.strip().lower() for n in names}
+    return bool(lowered & _EMAIL_SENDERS and lowered & _EMAIL_RECIPIENTS)
+
+
+def _email_addresses(value: Any) -> list[str] | None:
+    """The addresses of an ``email.*.address`` field's ``value`` (one address, ``"Name"
+    <a@b.example>``, a list of them or its JSON text), as ECS holds them (an array), or
+    ``None`` where it holds none (Mimecast's null sender ``<>``).
+
+    Examples
+    --------
+    >>> _email_addresses('"IT" <it@c0rp.example>'), _email_addresses('["a@x.example", "b@y.example"]')
+    (['it@c0rp.example'], ['a@x.example', 'b@y.example'])
+    >>> _email_addresses("<>") is None, _email_addresses(["a@x.example"])
+    (True, ['a@x.example'])
+    """
+    texts = [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
+    found = [a for text in texts for a in _ADDRESS.findall(text)]
+    return list(dict.fromkeys(found)) or None
+
+
 def _field_target(key: Any, fields: Mapping[str, Any], fmt: str | None, record: bool = True,
                   known: Collection[str] = ()) -> str | None:
     """:func:`ecs_target` of ``key`` among the record's ``fields``: a GitHub audit log's ``actor``,
@@ -482,6 +548,9 @@ def _field_target(key: Any, fields: Mapping[str, Any], fmt: str | None, record: 
     if str(key).strip().lower() == "host" and ecs_target(key, fmt) == "host.name" and any(
             str(k).strip().lower() in _WEB_CLIENT for k in (*fields, *known)):
         return "url.domain"  # a web server's access log: nginx's $host, the server asked for
+    if str(key).strip().lower() in _EMAIL_TARGETS and (
+            mail := _email_target(key, (*fields, *known))) is not None:
+        return mail  # a message trace's sender, recipients, message id, subject, direction
     forwarder, computer = _FORWARDER_FIELDS.get(str(fmt), ("", frozenset()))
     if forwarder and str(key).strip().lower() == forwarder and any(
             str(k).strip().lower() in computer and _ecs_value("host.name", v) is not None
@@ -755,6 +824,8 @@ def _ecs_value(target: str, value: Any) -> Any:
     index would reject the whole document over a malformed ip or port)."""
     if _missing(value):  # (pandas' NA would be the text '<NA>')
         return None
+    if target.startswith("email.") and target.endswith(".address"):
+        return _email_addresses(value)  # (an array: TAP's recipients, a list)
     if isinstance(value, list | tuple | dict | set):
         # a JSON array or object is no one address, port or name: its Python text was taken as
         # one (user.name "['alice', 'bob']", in related.user too)
@@ -828,7 +899,7 @@ def _ecs_value(target: str, value: Any) -> Any:
         return _NSG_TRANSPORTS[text]
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         text = str(int(value))  # a CSV's id column with an empty cell reads as floats: 1000.0
-    return text.lower() if target.startswith("network.") else text
+    return text.lower() if target.startswith("network.") or target == "email.direction" else text
 
 
 def _first_rrname(queries: Any) -> Any:
@@ -920,6 +991,9 @@ def _put(doc: dict[str, Any], target: str, mapped: Any, fmt: str | None) -> None
         for name, value in mapped.items():
             _put(doc, f"{target}.{name}", value, fmt)
         return
+    if target.startswith("email.") and target.endswith(".address"):
+        node = doc.get("email", {}).get(target.split(".")[1], {})
+        mapped = list(dict.fromkeys([*node.get("address", []), *mapped]))  # (Sender and headerFrom)
     if target == "user.name" and fmt in WINDOWS_FORMS:  # Sysmon's User: 'THESHIRE\\pgustavo'
         domain, sep, name = str(mapped).rpartition("\\")
         if sep and domain and name and "\\" not in domain:
@@ -1222,7 +1296,7 @@ def _entity_fields(doc: dict[str, Any], column: str | None, entity: Any, fmt: st
     """
     if entity is None or entity == _MISSING_ENTITY:
         return
-    if column is not None and ecs_target(column, fmt) is not None and \
+    if column is not None and (ecs_target(column, fmt) is not None or _email_target(column, known)) and \
             not _map_fields(doc, {column: entity}, fmt, record=False, known=known):
         return  # mapped (a value not valid for its ECS field is not)
     ip = _ecs_value("related.ip", entity)
