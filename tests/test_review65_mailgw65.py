@@ -118,3 +118,29 @@ def test_a_mail_models_alerts_name_the_message_in_ecs_email_fields() -> None:
     doc = to_ecs({"row": 0, "score": 2.0}, AlertRule("autoencoder", "ab", data_format="zeek-conn"),
                  fields={"subject": "CN=www.example.com", "issuer": "CN=CA", "dir": "up"})
     assert "email" not in doc
+
+
+def test_a_mail_alert_names_the_sending_server_and_is_an_email_event() -> None:
+    # What was wrong: the lookalike-domain wave's alerts named no sending server (Mimecast's IP,
+    # TAP's senderIP, the message trace's FromIP, EmailEvents' SenderIPv4 went to no ECS field),
+    # and a message trace's alert was in no 'email' event.category.
+    from hourglass.serve.ecs import AlertRule, to_ecs
+
+    row = parse_kv(_MIMECAST.format(m=1).replace("IP=198.51.100.1|", "IP=203.0.113.66|"))
+    assert row is not None
+    doc = to_ecs({"row": 0, "score": 2.0}, AlertRule("autoencoder", "ab", data_format="kv"), fields=row)
+    assert doc["source"] == {"ip": "203.0.113.66"}
+    assert doc["event"]["category"] == ["intrusion_detection", "email"]
+    trace = {"SenderAddress": "dave@corp.example.com", "RecipientAddress": "x1@gmail.com",
+             "FromIP": "10.1.0.25", "ToIP": "203.0.113.5", "Size": 9000}
+    doc = to_ecs({"row": 0, "score": 2.0}, AlertRule("autoencoder", "ab", data_format="csv"), fields=trace)
+    assert doc["source"] == {"ip": "10.1.0.25"} and doc["destination"] == {"ip": "203.0.113.5"}
+    assert doc["event"]["category"] == ["intrusion_detection", "email"]
+    defender = {"SenderFromAddress": "it@c0rp-example.com", "RecipientEmailAddress": "frank@corp.example.com",
+                "SenderIPv4": "203.0.113.66"}
+    doc = to_ecs({"row": 0, "score": 2.0}, AlertRule("autoencoder", "ab", data_format="csv"), fields=defender)
+    assert doc["source"] == {"ip": "203.0.113.66"}
+    # a flow's alert is a network event as before
+    doc = to_ecs({"row": 0, "score": 2.0}, AlertRule("autoencoder", "ab", data_format="csv"),
+                 fields={"src_ip": "10.0.0.5", "dst_ip": "10.0.0.6"})
+    assert doc["event"]["category"] == ["intrusion_detection", "network"]

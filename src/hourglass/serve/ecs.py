@@ -23,8 +23,8 @@ What goes where:
   ``event.category`` ``["intrusion_detection"]`` (plus ``"network"`` for a flow table: a model
   trained on a flow format, or a row with source/destination fields, except the API calls of
   ``k8s-audit``, ``gcp-audit`` and ``cloudtrail``, whose ``source.ip`` is a caller's address;
-  ``"authentication"`` instead for sign-in logs: ``okta``, ``entra-signin``) and ``event.type``
-  ``["info"]``.
+  ``"authentication"`` instead for sign-in logs: ``okta``, ``entra-signin``; ``"email"`` instead
+  for a message trace's, whose ``email.*`` fields are named) and ``event.type`` ``["info"]``.
 * What a format says of all its events: ``cloud.provider`` ``"gcp"`` for ``gcp-audit`` (a
   ``resource.labels.location`` that is a zone, ``us-central1-c``, is ``cloud.availability_zone``,
   a region ``cloud.region``), ``"aws"`` for ``cloudtrail``, ``orchestrator.type``
@@ -428,7 +428,8 @@ def _dhcp_record(names: tuple[str, ...]) -> bool:
 # Defender integrations map it: the sender (Mimecast's Sender and headerFrom, Proofpoint TAP's
 # sender and fromAddress, the Microsoft 365 message trace's SenderAddress, Defender for Office's
 # EmailEvents SenderFromAddress and SenderMailFromAddress), the recipients (Rcpt, recipient and
-# toAddresses, RecipientAddress, RecipientEmailAddress), the message id, subject and direction.
+# toAddresses, RecipientAddress, RecipientEmailAddress), the message id, subject and direction,
+# and the servers' addresses.
 # Told by a sender's and a recipient's field among the record's or the model's input (a
 # certificate's subject, Zeek's, or another log's Dir is none of a message's); the alerts of a
 # mail model named no sender, recipient or message
@@ -440,6 +441,10 @@ _EMAIL_TARGETS = {
     **dict.fromkeys(("msgid", "messageid", "internetmessageid"), "email.message_id"),
     "subject": "email.subject",
     **dict.fromkeys(("dir", "emaildirection", "directionality"), "email.direction"),
+    # the sending server (Mimecast's IP, TAP's senderIP, the message trace's FromIP, EmailEvents'
+    # SenderIPv4 and SenderIPv6) and the one the message went to (the message trace's ToIP)
+    **dict.fromkeys(("ip", "senderip", "fromip", "senderipv4", "senderipv6"), "source.ip"),
+    "toip": "destination.ip",
 }
 _EMAIL_SENDERS = frozenset(k for k, t in _EMAIL_TARGETS.items() if t == "email.from.address")
 _EMAIL_RECIPIENTS = frozenset(k for k, t in _EMAIL_TARGETS.items() if t == "email.to.address")
@@ -1243,7 +1248,10 @@ def to_ecs(alert: Mapping[str, Any], rule: AlertRule, *, fields: Mapping[str, An
         _entity_fields(mapped, rule.session_field, original["session"], rule.data_format,
                        rule.input_fields)
     sign_in = rule.data_format in _SIGN_IN_FORMATS
-    network = not sign_in and (rule.data_format in _NETWORK_FORMATS or (
+    # a message trace's alert (its email.* fields): a message, whose sending server's address
+    # (source.ip) makes it no flow, as Elastic's mail integrations categorise it
+    email = "email" in mapped and rule.data_format not in _NETWORK_FORMATS
+    network = not sign_in and not email and (rule.data_format in _NETWORK_FORMATS or (
         rule.data_format not in _API_FORMATS and any(k in mapped for k in ("source", "destination"))))
     for target, value in _FORMAT_CONSTANTS.get(str(rule.data_format), {}).items():
         _set(mapped, target, value)
@@ -1252,7 +1260,8 @@ def to_ecs(alert: Mapping[str, Any], rule: AlertRule, *, fields: Mapping[str, An
         **mapped.pop("event", {}),  # the data's own event.* (event.action: a call's name, a verb)
         "kind": "alert", "module": "hourglass", "dataset": rule.dataset,
         "category": ["intrusion_detection", *(["network"] if network else []),
-                     *(["authentication"] if sign_in else [])], "type": ["info"],
+                     *(["authentication"] if sign_in else []), *(["email"] if email else [])],
+        "type": ["info"],
         "created": created}
     if original.get("severity") in SEVERITY_NUMBERS:
         event["severity"] = SEVERITY_NUMBERS[original["severity"]]
