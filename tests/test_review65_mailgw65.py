@@ -144,3 +144,23 @@ def test_a_mail_alert_names_the_sending_server_and_is_an_email_event() -> None:
     doc = to_ecs({"row": 0, "score": 2.0}, AlertRule("autoencoder", "ab", data_format="csv"),
                  fields={"src_ip": "10.0.0.5", "dst_ip": "10.0.0.6"})
     assert doc["event"]["category"] == ["intrusion_detection", "network"]
+
+
+def test_an_admin_center_message_trace_reports_alert_names_the_message() -> None:
+    # What was wrong: the Exchange admin center's downloaded message trace report names its fields
+    # sender_address, recipient_status ('a@x##Receive, Deliver'), message_id, message_subject and
+    # original_client_ip; an alert of a model of it named none of them in ECS.
+    from hourglass.serve.ecs import AlertRule, to_ecs
+
+    report = {"origin_timestamp_utc": "2024-03-09T14:00:00.0000000Z",
+              "sender_address": "erin@corp.example.com",
+              "recipient_status": "erin.private@gmail.com##Receive, Send;x@y.example##Receive, Fail",
+              "message_subject": "files", "total_bytes": 35000000,
+              "message_id": "<a1b2@corp.example.com>", "original_client_ip": "10.1.0.25",
+              "directionality": "Originating"}
+    doc = to_ecs({"row": 0, "score": 2.0}, AlertRule("autoencoder", "ab", data_format="csv"), fields=report)
+    assert doc["email"] == {"from": {"address": ["erin@corp.example.com"]},
+                            "to": {"address": ["erin.private@gmail.com", "x@y.example"]},
+                            "subject": "files", "message_id": "<a1b2@corp.example.com>",
+                            "direction": "originating"}
+    assert doc["source"] == {"ip": "10.1.0.25"}

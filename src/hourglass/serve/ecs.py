@@ -433,24 +433,29 @@ def _dhcp_record(names: tuple[str, ...]) -> bool:
 # Told by a sender's and a recipient's field among the record's or the model's input (a
 # certificate's subject, Zeek's, or another log's Dir is none of a message's); the alerts of a
 # mail model named no sender, recipient or message
+# (Exchange admin center's downloaded message trace report names them sender_address,
+# recipient_status, 'alice@corp.example.com##Receive, Deliver', message_id, message_subject,
+# original_client_ip)
 _EMAIL_TARGETS = {
     **dict.fromkeys(("sender", "headerfrom", "senderaddress", "senderfromaddress",
-                     "sendermailfromaddress", "fromaddress"), "email.from.address"),
+                     "sendermailfromaddress", "fromaddress", "sender_address"), "email.from.address"),
     **dict.fromkeys(("rcpt", "recipient", "recipientaddress", "recipientemailaddress",
-                     "toaddresses"), "email.to.address"),
-    **dict.fromkeys(("msgid", "messageid", "internetmessageid"), "email.message_id"),
-    "subject": "email.subject",
+                     "toaddresses", "recipient_status"), "email.to.address"),
+    **dict.fromkeys(("msgid", "messageid", "internetmessageid", "message_id"), "email.message_id"),
+    **dict.fromkeys(("subject", "message_subject"), "email.subject"),
     **dict.fromkeys(("dir", "emaildirection", "directionality"), "email.direction"),
     # the sending server (Mimecast's IP, TAP's senderIP, the message trace's FromIP, EmailEvents'
     # SenderIPv4 and SenderIPv6) and the one the message went to (the message trace's ToIP)
-    **dict.fromkeys(("ip", "senderip", "fromip", "senderipv4", "senderipv6"), "source.ip"),
+    **dict.fromkeys(("ip", "senderip", "fromip", "senderipv4", "senderipv6", "original_client_ip"),
+                    "source.ip"),
     "toip": "destination.ip",
 }
 _EMAIL_SENDERS = frozenset(k for k, t in _EMAIL_TARGETS.items() if t == "email.from.address")
 _EMAIL_RECIPIENTS = frozenset(k for k, t in _EMAIL_TARGETS.items() if t == "email.to.address")
 # an address as a message trace writes it: alone, in angle brackets, after a display name
 # ('"IT Support" <it-support@c0rp-example.com>'), or a list of them (TAP's recipient array)
-_ADDRESS = re.compile(r"[^\s<>\"',;\[\]()@]+@[^\s<>\"',;\[\]()@]+\.[^\s<>\"',;\[\]()@]+")
+# ('##' after a domain: the admin center's report writes each recipient's events after it)
+_ADDRESS = re.compile(r"[^\s<>\"',;\[\]()@]+@[^\s<>\"',;\[\]()@#]+\.[^\s<>\"',;\[\]()@#]+")
 
 
 def _email_target(key: Any, names: Collection[Any]) -> str | None:
@@ -489,6 +494,8 @@ def _email_addresses(value: Any) -> list[str] | None:
     (['it@c0rp.example'], ['a@x.example', 'b@y.example'])
     >>> _email_addresses("<>") is None, _email_addresses(["a@x.example"])
     (True, ['a@x.example'])
+    >>> _email_addresses("a@x.example##Receive, Deliver;b@y.example##Receive, Fail")
+    ['a@x.example', 'b@y.example']
     """
     texts = [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
     found = [a for text in texts for a in _ADDRESS.findall(text)]
