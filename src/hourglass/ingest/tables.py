@@ -812,7 +812,10 @@ def kube_list_refusal() -> str:
 #: {"next_cursor": ...}}``; GitHub's REST API lists of Actions' workflow runs, jobs and
 #: artifacts, ``{"total_count": 2, "workflow_runs": [...]}``, as ``gh api`` saves them; a Jenkins
 #: job's builds from its JSON API, ``/job/NAME/api/json?tree=builds[number,result,duration]``,
-#: ``{"_class": "hudson.model.FreeStyleProject", "builds": [...]}``)
+#: ``{"_class": "hudson.model.FreeStyleProject", "builds": [...]}``; a Microsoft Graph page,
+#: Intune's managed devices or audit events, ``{"@odata.context": ..., "@odata.nextLink": ...,
+#: "value": [...]}``, as ``az rest`` or ``Invoke-MgGraphRequest`` save it, Defender for Endpoint's
+#: API's too, and an Azure Resource Manager list, ``{"value": [...], "nextLink": ...}``)
 _TAP_KEYS = frozenset({"queryEndTime", "messagesDelivered", "messagesBlocked", "clicksPermitted",
                        "clicksBlocked"})
 _API_PAGES = {
@@ -830,6 +833,9 @@ _API_PAGES = {
     # (the data export iterator's page: /api/v2/events/dataexport/events/page, .../alerts/...)
     "result": ("Netskope REST API v2 page (its events under result)",
                frozenset({"ok", "result", "wait_time", "timestamp_hwm"})),
+    "value": ("Microsoft Graph or Azure REST API page (its objects under value)",
+              frozenset({"@odata.context", "@odata.nextLink", "@odata.count", "@odata.deltaLink",
+                         "nextLink", "value"})),
     # access control: Brivo's API lists (/v1/api/events: {"offset": 0, "pageSize": 100, "data":
     # [...], "count": N}) and Verkada's access events (/events/v1/access: {"events": [...],
     # "next_page_token": ...}), a door's every badge event in one row of their envelope
@@ -887,6 +893,8 @@ def api_page(obj: Mapping[str, Any] | Iterable[object]) -> str | None:
     ('mimecast', None)
     >>> api_page({"offset": 0, "pageSize": 100, "data": [{"id": 1}], "count": 1})
     'data'
+    >>> api_page({"@odata.context": "x", "value": [{"id": "1"}]}), api_page({"@odata.context": "x", "id": 1})
+    ('value', None)
     """
     keys = set(obj)
     for page, (_, envelope) in _API_PAGES.items():
@@ -906,7 +914,9 @@ def maybe_api_page(obj: Mapping[str, Any] | Collection[object]) -> bool:
     """Whether ``obj`` (an object, or its top-level keys) has a key that every SaaS, CI, mail or
     access-control API page of :data:`_API_PAGES` has (its list, or GitHub's ``total_count``,
     Jenkins' ``_class``, Netskope's ``wait_time``: a Splunk export's rows hold a ``result`` too;
-    Proofpoint TAP's ``queryEndTime``; Mimecast's and Brivo's ``data`` among four keys at most), so
+    Proofpoint TAP's ``queryEndTime``; Mimecast's and Brivo's ``data`` among four keys at most; a
+    Graph page's ``@odata.context``, an Azure list's ``nextLink``: a metric's rows hold a
+    ``value``), so
     that :func:`api_page` is asked only of such: a look-up each, no more, on every row.
 
     Examples
@@ -915,10 +925,12 @@ def maybe_api_page(obj: Mapping[str, Any] | Collection[object]) -> bool:
     (True, False)
     >>> maybe_api_page({"type": "MTA", "data": []}), maybe_api_page({"queryEndTime": "2024-03-01T08:00:00Z"})
     (True, True)
+    >>> maybe_api_page({"@odata.context": "x", "value": []}), maybe_api_page({"value": 3.5})
+    (True, False)
     """
     return ("items" in obj or "entries" in obj or "total_count" in obj or "_class" in obj
             or "wait_time" in obj or "queryEndTime" in obj or ("data" in obj and len(obj) <= 4)
-            or "events" in obj)
+            or "events" in obj or "@odata.context" in obj or "nextLink" in obj)
 
 
 def api_page_name(key: str) -> str:
