@@ -211,7 +211,8 @@ def test_identity_providers_json_fields_go_to_ecs(tmp_path: Path) -> None:
                           "location": {"city": cities[i % 2][0], "country": cities[i % 2][1]}},
         "user": {**DUO_AUTH["user"], "name": f"user{i % 9}"}}) + "\n" for i in range(200)))
     new.write_text(json.dumps({**DUO_AUTH, "result": "fraud", "reason": "user_marked_fraud",
-                               "access_device": {"browser": "Firefox", "ip": "185.220.101.7", "os": "Linux",
+                               "access_device": {"browser": "Firefox", "browser_version": "121.0",
+                                                 "ip": "185.220.101.7", "os": "Linux",
                                                  "location": {"city": "Moscow", "country": "RU"}},
                                "user": {**DUO_AUTH["user"], "name": "admin"}}) + "\n")
     res = runner.invoke(app, ["train", str(train), "--timestamp-col", "timestamp", "--epochs", "2",

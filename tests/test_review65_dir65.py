@@ -151,8 +151,9 @@ def test_a_get_winevent_exports_version_is_a_code_as_the_evtx_reader_reads_it() 
     role, why = infer_role("Version", version, max_categories=50, columns=names)
     assert (role, why) == ("categorical", "Windows event version (of the schema of the EventID beside it)")
     assert infer_role("Version", version.astype(str), max_categories=50, columns=names)[0] == "categorical"
-    # a version beside no event id (a software inventory's) is what it was
-    assert infer_role("Version", version, max_categories=50, columns=["Name", "Version"])[0] == "numeric"
+    # a version beside no event id (a software inventory's) is a release, no Windows event's
+    role, why = infer_role("Version", version, max_categories=50, columns=["Name", "Version"])
+    assert role == "categorical" and why.startswith("version (a release")
 
 
 def test_an_ecs_alert_names_the_domain_of_a_windows_account() -> None:

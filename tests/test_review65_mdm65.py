@@ -56,3 +56,38 @@ def test_a_graph_api_page_is_refused_with_its_recipe(tmp_path: Path) -> None:
     one.write_text(json.dumps({"@odata.context": graph["@odata.context"] + "/$entity", **devices[0]}) + "\n"
                    + json.dumps({"@odata.context": "x", "value": 3.5, "host": "a"}) + "\n")
     assert len(read_table(one)) == 2
+
+
+def _intune_export(versions: list[str]) -> str:
+    """The Intune admin centre's device export (Devices > All devices > Export) as CSV: every
+    field quoted, a byte-order mark, one device a line."""
+    head = '\ufeff"Device name","OS","OS version","Compliance","Encrypted","Total storage","Free storage"\n'
+    return head + "".join(f'"MBP-{i:04d}","macOS","{v}","Compliant","True","488386","{200000 + i}"\n'
+                          for i, v in enumerate(versions))
+
+
+def test_an_os_version_is_a_category_not_a_magnitude(tmp_path: Path) -> None:
+    # What was wrong: a Mac fleet's 'OS version' (14.3, 14.4, 13.6: two parts each) was read as
+    # numbers and min-max scaled; the next export, with devices on 14.4.1, was refused ("column
+    # 'OS version': expected numbers, found '14.4.1'"), or those devices skipped. An Android
+    # fleet's osVersion ("14", "13" as JSON text) was a magnitude likewise.
+    import numpy as np
+    import pandas as pd
+
+    from hourglass.features.tabular import TabularPreprocessor
+    from hourglass.ingest import read_table
+
+    train, later = tmp_path / "devices.csv", tmp_path / "devices_later.csv"
+    train.write_text(_intune_export(["14.3", "14.4", "13.6"] * 40), encoding="utf-8")
+    later.write_text(_intune_export(["14.4.1", "14.3", "13.6"]), encoding="utf-8")
+    pre = TabularPreprocessor().fit(read_table(train))
+    assert pre.roles_["OS version"] == "categorical", pre.reasons_["OS version"]
+    assert pre.roles_["Free storage"] == "numeric"  # (an amount stays one)
+    names = pre.feature_names_
+    X = pre.transform(read_table(later))
+    assert X[0, names.index("OS version=<unseen>")] == 1 and X[1, names.index("OS version=14.3")] == 1
+    android = pd.DataFrame({"osVersion": ["14", "13", "14", "12"] * 30, "model": "Pixel 7"})
+    jpre = TabularPreprocessor().fit(android)
+    assert jpre.roles_["osVersion"] == "categorical"
+    assert np.array_equal(jpre.transform(android.assign(osVersion=[14, 13, 14, 12] * 30)),
+                          jpre.transform(android))

@@ -53,6 +53,11 @@ NUMBER_GAPS = (*PLACEHOLDERS, *DIGITAL_STATES)
 NULL_TEXT = tuple(sorted(set(PLACEHOLDERS) - {"-", "(empty)"}))
 #: the reason a column of text is given the numeric role (its values nearly all numbers)
 TEXT_NUMBERS = "numbers stored as text"
+#: Why a column of numbers under a version's name (``osVersion``, ``OS version``,
+#: ``productVersion``: Intune's, Jamf's and Defender's inventories; ``17.4``, ``14`` read as
+#: numbers where every device's happened to have two parts or one) is a category: as a magnitude,
+#: the next export's ``17.4.1`` was text in a column of numbers and refused, its device unscored
+VERSION_CODE = "version (a release, no magnitude: 14.10 comes after 14.9, 14.4.1 is no number)"
 #: What a scorer's refusal of a number written with separators (``'1,5'``, ``'96,000'``) in a
 #: numeric column says: no bad cell to skip, but a regional export's every number.
 SEPARATED_NUMBERS = ("a number written with a decimal comma or thousands separators, as a "
@@ -1140,6 +1145,8 @@ def _coded(name: str, key: str, leaf: str, values: pd.Series,
     ('', '')
     >>> _coded("Badge ID", "badgeid", "badgeid", pd.Series([456.0, 123.0]))
     "a badge or card number (a cardholder's credential, an identity: no magnitude)"
+    >>> _coded("OS version", "osversion", "osversion", pd.Series([17.4, 16.7]))
+    'version (a release, no magnitude: 14.10 comes after 14.9, 14.4.1 is no number)'
     """
     if pd.api.types.is_complex_dtype(values) or not values.notna().any():
         return ""
@@ -1151,6 +1158,8 @@ def _coded(name: str, key: str, leaf: str, values: pd.Series,
         return "bit flags (a file's mode or flags, a code signature's flags)"
     if _http_status(key, leaf, values):
         return "HTTP status code"
+    if _last_word(name) == "version":
+        return VERSION_CODE
     if _code_numbers(key, values):
         return "code (whole numbers under a name ending in code or type)"
     if _named_codes(key, leaf, values):
