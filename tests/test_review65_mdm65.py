@@ -91,3 +91,30 @@ def test_an_os_version_is_a_category_not_a_magnitude(tmp_path: Path) -> None:
     assert jpre.roles_["osVersion"] == "categorical"
     assert np.array_equal(jpre.transform(android.assign(osVersion=[14, 13, 14, 12] * 30)),
                           jpre.transform(android))
+
+
+def test_a_phones_imei_meid_and_iccid_are_no_magnitudes(tmp_path: Path) -> None:
+    # What was wrong: Intune's IMEI (export 'IMEI', Graph's "imei": 15 digits, some with a leading
+    # zero) was min-max scaled as a number: explain named 'imei=21330536901230' (the device's
+    # 021330536901230) among the top reasons of every flagged phone, and a new phone's IMEI lay
+    # anywhere in the training range. IMEI, MEID, ICCID and IMSI are dropped as identifiers.
+    import numpy as np
+    import pandas as pd
+
+    from hourglass.features.tabular import TabularPreprocessor
+    from hourglass.ingest import read_table
+
+    rng = np.random.default_rng(0)
+    imeis = [f"0{rng.integers(10**13, 10**14)}" if i % 2 else f"35{rng.integers(10**12, 10**13)}"
+             for i in range(200)]
+    export = tmp_path / "devices.csv"
+    export.write_text('"Device name","OS","IMEI","MEID","ICCID","Compliance"\n' + "".join(
+        f'"phone-{i}","iOS","{imei}","","{8901260000000000000 + i}","Compliant"\n'
+        for i, imei in enumerate(imeis)), encoding="utf-8")
+    pre = TabularPreprocessor().fit(read_table(export))
+    assert [pre.roles_[c] for c in ("IMEI", "MEID", "ICCID")] == ["drop"] * 3, pre.reasons_
+    graph = pd.DataFrame({"deviceName": [f"phone-{i}" for i in range(200)], "imei": imeis,
+                          "network.imsi": [f"31041{i % 7:010d}" for i in range(200)],
+                          "operatingSystem": "iOS"})
+    gpre = TabularPreprocessor().fit(graph)
+    assert gpre.roles_["imei"] == gpre.roles_["network.imsi"] == "drop", gpre.reasons_

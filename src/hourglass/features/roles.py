@@ -100,7 +100,12 @@ _ID_NAMES = {"id", "flowid", "uid", "timestamp", "ts", "time", "stime", "ltime",
              # 1, 2, 3 ...), a build_number (Jenkins' BUILD_NUMBER, as exports name it), rising
              # with every build, so every later run's lay past the training range (of a table of
              # builds or CI runs: see _CI_COUNTERS)
-             "runnumber", "buildnumber"}
+             "runnumber", "buildnumber",
+             # a phone's or tablet's hardware and SIM identifiers, as Intune (Graph's imei, meid,
+             # iccid; its export's IMEI, MEID, ICCID), Jamf and Workspace ONE inventories name
+             # them: digits with no magnitude (an IMEI's leading zero lost, 15 digits min-max
+             # scaled), one device's each, so a new phone's lay anywhere in the training range
+             "imei", "imeisv", "meid", "iccid", "imsi"}
 #: of :data:`_ID_NAMES`, a CI system's build counters: dropped in a table of builds (near-unique,
 #: or told GitHub Actions' or Jenkins'); a few values repeated (an inventory's Windows
 #: ``BuildNumber``, 19045 or 22631 on each of 300 hosts) are no counter, read as any column
