@@ -118,3 +118,48 @@ def test_a_phones_imei_meid_and_iccid_are_no_magnitudes(tmp_path: Path) -> None:
                           "operatingSystem": "iOS"})
     gpre = TabularPreprocessor().fit(graph)
     assert gpre.roles_["imei"] == gpre.roles_["network.imsi"] == "drop", gpre.reasons_
+
+
+def test_an_osquery_snapshot_or_batch_line_is_refused_with_its_recipe(tmp_path: Path) -> None:
+    # What was wrong: osquery's snapshot log (osqueryd.snapshots.log: {"snapshot": [...rows...],
+    # "action": "snapshot", ...}) and its batch lines ({"diffResults": {"added": [...], "removed":
+    # [...]}, ...}) were read a line a row, the host's whole result set one text category (every
+    # changed one unseen), none of its rows' fields a column; a hint spoke of Sentinel's KQL.
+    import shutil
+    import subprocess
+
+    from hourglass.errors import InputError
+    from hourglass.ingest import read_table
+    from hourglass.ingest.tables import document_refusal
+
+    envelope = {"name": "pack_mdm_disk_encryption", "hostIdentifier": "MBP-0001.corp.contoso.com",
+                "calendarTime": "Fri Mar  1 08:00:00 2024 UTC", "unixTime": 1709280000, "epoch": 0,
+                "counter": 3, "numerics": False, "decorations": {"host_uuid": "564D0001"}}
+    rows = [{"name": "/dev/disk3s1", "encrypted": "1", "type": "APFS Encryption"},
+            {"name": "/dev/disk3s5", "encrypted": "0", "type": ""}]
+    snapshot = {"snapshot": rows, "action": "snapshot", **envelope}
+    batch = {"diffResults": {"added": rows[:1], "removed": rows[1:]}, **envelope}
+    for line, start in ((snapshot, "an osquery snapshot (its rows under snapshot"),
+                        (batch, "an osquery batch of differential results")):
+        path = tmp_path / "osqueryd.log"
+        path.write_text(json.dumps(line) + "\n" + json.dumps(line) + "\n")
+        for skip in ("error", "skip"):
+            with pytest.raises(InputError) as err:
+                read_table(path, on_bad_rows=skip)
+            assert str(err.value).startswith(f"{path}: line 1: {start}"), str(err.value)
+        said = document_refusal(line)  # (stream's check of each line)
+        assert said is not None and said.startswith(start)
+        jq = shutil.which("jq")
+        if jq is not None:  # the recipe writes the differential lines' shape
+            recipe = said[said.index("(jq -c '") + 8:-2]
+            out = subprocess.run([jq, "-c", recipe], input=json.dumps(line), capture_output=True,
+                                 text=True, check=True).stdout
+            lines = tmp_path / "rows.jsonl"
+            lines.write_text(out)
+            df = read_table(lines)
+            assert len(df) == 2 and list(df["columns.encrypted"]) == ["1", "0"], df
+    # a differential line, and an event with a field named snapshot, are rows
+    diff = tmp_path / "results.jsonl"
+    diff.write_text(json.dumps({**envelope, "columns": rows[0], "action": "added"}) + "\n"
+                    + json.dumps({"snapshot": "vm-snap-1", "action": "snapshot", "user": "a"}) + "\n")
+    assert len(read_table(diff)) == 2

@@ -1037,11 +1037,51 @@ def azure_flow_log_refusal(obj: Mapping[str, Any] | bytes) -> str | None:
             ". + \",\" + $r') < PT1H.json > flows.csv")
 
 
+#: the ``jq`` commands that write an osquery result log's snapshot line and batch line (its
+#: ``--logger_event_type=false`` format) a row each, in the shape of its differential lines (the
+#: envelope, ``action`` and the row under ``columns``)
+OSQUERY_SNAPSHOT_JQ = "jq -c 'del(.snapshot) + {columns: .snapshot[]}'"
+OSQUERY_BATCH_JQ = ("jq -c 'del(.diffResults) + (.diffResults | to_entries[] | .key as $a | .value[] "
+                    "| {action: $a, columns: .})'")
+
+
+def osquery_rows_refusal(obj: Mapping[str, Any]) -> str | None:
+    """Why an osquery result log's line that holds a query's rows as a list is refused, with
+    the recipe that writes them a row each as its differential lines are (``{"name": ...,
+    "hostIdentifier": ..., "columns": {...}, "action": "added"}``); else ``None``: a snapshot
+    query's line (``osqueryd.snapshots.log``: ``{"snapshot": [...], "action": "snapshot",
+    "name": ..., "hostIdentifier": ...}``) or a batch line (``{"diffResults": {"added": [...],
+    "removed": [...]}, ...}``). Read as a row, a host's whole result set was one text category,
+    every changed one unseen, and none of its rows' fields a column.
+
+    Examples
+    --------
+    >>> osquery_rows_refusal({"snapshot": [{"pid": "1"}], "action": "snapshot", "hostIdentifier": "h"})[:40]
+    'an osquery snapshot (its rows under snap'
+    >>> osquery_rows_refusal({"diffResults": {"added": []}, "name": "p", "hostIdentifier": "h"})[-27:]
+    "{action: $a, columns: .})')"
+    >>> osquery_rows_refusal({"snapshot": "2024-03-01", "action": "snapshot"}) is None
+    True
+    """
+    if "hostIdentifier" not in obj and "name" not in obj:
+        return None
+    if isinstance(obj.get("snapshot"), list) and obj.get("action") == "snapshot":
+        return ("an osquery snapshot (its rows under snapshot, one line a run), not one row a line; "
+                f"write its rows one a line, as its differential results are ({OSQUERY_SNAPSHOT_JQ})")
+    results = obj.get("diffResults")
+    if isinstance(results, dict) and results and set(results) <= {"added", "removed"}:
+        return ("an osquery batch of differential results (its rows under diffResults.added and "
+                ".removed), not one row a line; write its rows one a line, as its event format "
+                f"writes them ({OSQUERY_BATCH_JQ})")
+    return None
+
+
 def document_refusal(obj: Mapping[str, Any] | Collection[object]) -> str | None:
     """Why ``obj`` is refused as a line of JSON lines where it is a whole document of events on
     one line, with the recipe that writes them one a line: an Elasticsearch or OpenSearch search
     response (:func:`search_response`), a Splunk search's results (:func:`splunk_results`), a
-    Kubernetes list (:func:`kube_list`) or a SaaS audit-log API's page (:func:`api_page`); else
+    Kubernetes list (:func:`kube_list`), a SaaS audit-log API's page (:func:`api_page`), an Azure
+    flow log's blob or an osquery line of many rows (:func:`osquery_rows_refusal`); else
     ``None``. ``obj`` is a parsed object, or the top-level keys of one whose values are not known
     (a pretty-printed document's head). The one check of the file reader and ``stream``.
 
@@ -1068,6 +1108,8 @@ def document_refusal(obj: Mapping[str, Any] | Collection[object]) -> str | None:
         return api_page_refusal(key)
     if "records" in obj and isinstance(obj, Mapping):
         return azure_flow_log_refusal(obj)
+    if ("snapshot" in obj or "diffResults" in obj) and isinstance(obj, Mapping):
+        return osquery_rows_refusal(obj)
     return None
 
 
