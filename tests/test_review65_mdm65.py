@@ -163,3 +163,21 @@ def test_an_osquery_snapshot_or_batch_line_is_refused_with_its_recipe(tmp_path: 
     diff.write_text(json.dumps({**envelope, "columns": rows[0], "action": "added"}) + "\n"
                     + json.dumps({"snapshot": "vm-snap-1", "action": "snapshot", "user": "a"}) + "\n")
     assert len(read_table(diff)) == 2
+
+
+def test_a_managed_devices_name_and_user_go_to_ecs() -> None:
+    # What was wrong: an ECS alert of a model of Intune's managed devices named the device's user
+    # (userPrincipalName) but no host: deviceName (the export's 'Device name', Defender's
+    # DeviceName), osquery's hostIdentifier and a Jamf Pro webhook's event.computer.deviceName
+    # went to no ECS field, nor did the admin of an Intune audit event (actor.userPrincipalName,
+    # the entity of a per-admin model: its alert for a night's wipe burst named no user.name).
+    from hourglass.serve.ecs import ecs_named, ecs_target
+
+    names = {"deviceName": "host.name", "Device name": "host.name", "DeviceName": "host.name",
+             "hostIdentifier": "host.name", "event.computer.deviceName": "host.name",
+             "actor.userPrincipalName": "user.name", "Primary user UPN": "user.name",
+             "event.computer.username": "user.name"}
+    assert {k: ecs_target(k) for k in names} == names
+    device = {"deviceName": "DESKTOP-4001", "userPrincipalName": "ann@contoso.com",
+              "osVersion": "10.0.22631.3155", "complianceState": "noncompliant"}
+    assert ecs_named(device) == {"deviceName": "DESKTOP-4001", "userPrincipalName": "ann@contoso.com"}

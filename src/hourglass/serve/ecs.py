@@ -116,10 +116,17 @@ _TARGETS = {
     "network.transport": ("proto", "protocol", "protocol_type", "pr", "pro", "ip_proto",
                           "protocolidentifier"),
     "network.protocol": ("service",),
-    "host.name": ("host", "hostname", "host_name", "computer"),
+    # a managed device as MDM and EDR inventories name it: Intune's deviceName (Graph) and its
+    # export's 'Device name', Defender's DeviceName, osquery's hostIdentifier, a Jamf Pro
+    # webhook's computer (event.computer.deviceName, the envelope 'event.' aside)
+    "host.name": ("host", "hostname", "host_name", "computer", "devicename", "device name",
+                  "hostidentifier", "computer.devicename", "mobiledevice.devicename"),
     "user.name": ("user", "username", "user_name", "subjectusername", "suser", "usrname",
                   "srcuser", "userprincipalname", "actor.alternateid", "remote_user", "actor.email",
                   "details.username",
+                  # Intune's audit events' admin (Graph's actor.userPrincipalName), its device
+                  # export's primary user, a Jamf Pro webhook's computer's user
+                  "actor.userprincipalname", "primary user upn", "computer.username",
                   # a SonicWall line's user (an SSL VPN's or the firewall's own log-in: usr="alice")
                   "usr"),
     "user.target.name": ("targetusername",),
@@ -588,6 +595,8 @@ def ecs_target(key: object, fmt: str | None = None) -> str | None:
     'process.executable'
     >>> ecs_target("jsonPayload.connection.src_ip"), ecs_target("jsonPayload.connection.dest_port")
     ('source.ip', 'destination.port')
+    >>> ecs_target("deviceName"), ecs_target("hostIdentifier"), ecs_target("actor.userPrincipalName")
+    ('host.name', 'host.name', 'user.name')
     """
     own = _FORMAT_TARGETS.get(str(fmt)) if fmt is not None else None
     if own is not None and str(key) in own:
