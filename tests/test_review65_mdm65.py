@@ -181,3 +181,35 @@ def test_a_managed_devices_name_and_user_go_to_ecs() -> None:
     device = {"deviceName": "DESKTOP-4001", "userPrincipalName": "ann@contoso.com",
               "osVersion": "10.0.22631.3155", "complianceState": "noncompliant"}
     assert ecs_named(device) == {"deviceName": "DESKTOP-4001", "userPrincipalName": "ann@contoso.com"}
+
+
+def test_a_jamf_webhooks_jss_id_is_no_magnitude(tmp_path: Path) -> None:
+    # What was wrong: a Jamf Pro webhook's event.computer.jssID (the computer's number in Jamf's
+    # inventory: 60 computers, ids 1 to 60) was min-max scaled as a magnitude beside the same
+    # computer's serial number and UDID (hashed), so a newly enrolled Mac (jssID 61) lay past the
+    # training range and computer 42 was 'near' 43. It is a code (categories, hashed past 50).
+    import numpy as np
+
+    from hourglass.features.tabular import TabularPreprocessor
+    from hourglass.ingest import read_table
+
+    def checkin(i: int, jss: int) -> dict[str, object]:
+        return {"webhook": {"id": 3, "name": "Computer Check-In", "webhookEvent": "ComputerCheckIn",
+                            "eventTimestamp": 1709280000000 + 60000 * i},
+                "event": {"computer": {"deviceName": f"MBP-{jss:04d}", "jssID": jss,
+                                       "model": "MacBookPro18,3", "osBuild": "23D60", "osVersion": "14.3.1",
+                                       "serialNumber": f"C02X{jss:08d}", "username": f"user{jss}"},
+                          "trigger": "CLIENT_CHECKIN", "username": f"user{jss}"}}
+
+    path = tmp_path / "jamf.jsonl"
+    path.write_text("".join(json.dumps(checkin(i, 1 + i % 60)) + "\n" for i in range(600)))
+    train = read_table(path)
+    pre = TabularPreprocessor().fit(train)
+    assert pre.roles_["event.computer.jssID"] == "hash", pre.reasons_["event.computer.jssID"]
+    assert pre.reasons_["event.computer.jssID"].startswith("Jamf Pro's inventory id")
+    # a new computer's id is one hashed value, not a magnitude past the training range
+    new = train.head(1).assign(**{"event.computer.jssID": 6100})
+    assert np.abs(pre.transform(new)).max() <= 1.0
+    # a row's own id (each a new number) is no code
+    rows = train.assign(**{"event.computer.jssID": np.arange(600)})
+    assert TabularPreprocessor().fit(rows).roles_["event.computer.jssID"] == "numeric"

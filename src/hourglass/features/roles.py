@@ -58,6 +58,10 @@ TEXT_NUMBERS = "numbers stored as text"
 #: numbers where every device's happened to have two parts or one) is a category: as a magnitude,
 #: the next export's ``17.4.1`` was text in a column of numbers and refused, its device unscored
 VERSION_CODE = "version (a release, no magnitude: 14.10 comes after 14.9, 14.4.1 is no number)"
+#: Jamf Pro's id of a computer or mobile device in its inventory, as its webhooks name it
+#: (``event.computer.jssID``, a mobile device event's ``event.jssID``): the device's number, 42
+#: no neighbour of 43, a newly enrolled device's past the training range
+_JAMF_ID = "jssid"
 #: What a scorer's refusal of a number written with separators (``'1,5'``, ``'96,000'``) in a
 #: numeric column says: no bad cell to skip, but a regional export's every number.
 SEPARATED_NUMBERS = ("a number written with a decimal comma or thousands separators, as a "
@@ -1152,6 +1156,8 @@ def _coded(name: str, key: str, leaf: str, values: pd.Series,
     "a badge or card number (a cardholder's credential, an identity: no magnitude)"
     >>> _coded("OS version", "osversion", "osversion", pd.Series([17.4, 16.7]))
     'version (a release, no magnitude: 14.10 comes after 14.9, 14.4.1 is no number)'
+    >>> _coded("event.computer.jssID", "eventcomputerjssid", "jssid", pd.Series([42.0, 43.0]))
+    "Jamf Pro's inventory id of a computer or mobile device (jssID: no magnitude)"
     """
     if pd.api.types.is_complex_dtype(values) or not values.notna().any():
         return ""
@@ -1165,6 +1171,9 @@ def _coded(name: str, key: str, leaf: str, values: pd.Series,
         return "HTTP status code"
     if _last_word(name) == "version":
         return VERSION_CODE
+    if ((key == _JAMF_ID or leaf == _JAMF_ID) and (v := _whole_numbers(values)) is not None
+            and not near_unique(len(np.unique(v)), len(v))):  # (a row's own: an identifier still)
+        return "Jamf Pro's inventory id of a computer or mobile device (jssID: no magnitude)"
     if _code_numbers(key, values):
         return "code (whole numbers under a name ending in code or type)"
     if _named_codes(key, leaf, values):
