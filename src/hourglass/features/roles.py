@@ -1624,6 +1624,10 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
     states = sample.isin(DIGITAL_STATES)  # a historian's 'Bad Input' among a tag's numbers
     plain = pd.to_numeric(sample.mask(placeholder | states), errors="coerce")
     conv = with_sizes(plain, sample.mask(placeholder | states))  # ('48.2 MB', a print log's size)
+    if conv is not plain and not _values_vary(sample.mask(placeholder | states)):
+        # one value throughout is no size read (as a number a constant) but a name: a domain
+        # controller's NetBIOS domain '3B', whose next log's 'NT AUTHORITY' was no number
+        conv = plain
     if states.sum() > conv.notna().sum():  # more such words than numbers: a column of words
         states = pd.Series(False, index=sample.index)  # ('Shutdown', 'Configure' commands), text
     if conv.notna().any() and (conv.notna() | placeholder | states).mean() >= 0.99:
