@@ -25,3 +25,30 @@ def test_a_netbios_domain_3b_is_no_size_in_bytes() -> None:
     sizes = pd.Series(["330 kb", "48.2 MB", "12 kb", "1 MB"] * 10)
     role, why = infer_role("Size", sizes, max_categories=50)
     assert role == "numeric" and "read as bytes" in why
+
+
+def test_a_version_sent_as_text_is_the_release_a_csv_read() -> None:
+    # What was wrong: a number under a version's name became a category, and a CSV reader reads
+    # Ubuntu's 23.10 as the number 23.1 (category '23.1') where JSON lines, a stream or the service
+    # send the text '23.10': every such host scored was an unseen release (as a number, before,
+    # it read alike); a release written as a decimal now reads as the CSV's number, and a model
+    # saved before reads it as written.
+    import io
+
+    import pandas as pd
+
+    from hourglass.features import TabularPreprocessor
+
+    csv = "host,os_version,agent\n" + "".join(
+        f"h{i},{'23.10' if i % 2 else '22.04'},{'1.2' if i % 3 else '1.3'}\n" for i in range(40))
+    train = pd.read_csv(io.StringIO(csv)).drop(columns=["host"])
+    prep = TabularPreprocessor().fit(train)
+    assert prep.roles_["os_version"] == "categorical"
+    sent = pd.DataFrame({"os_version": ["23.10", "22.04"], "agent": ["1.2", "1.2"]})
+    read = pd.DataFrame({"os_version": [23.1, 22.04], "agent": [1.2, 1.2]})
+    assert (prep.transform(sent) == prep.transform(read)).all()
+    state = prep.to_dict()
+    assert state["version_text"] == ["os_version"]
+    del state["version_text"]  # as a model saved before wrote it: '23.10' an unseen release
+    old = TabularPreprocessor.from_dict(state)
+    assert not (old.transform(sent) == old.transform(read)).all()

@@ -31,7 +31,7 @@ __all__ = ["CREDENTIAL_NUMBERS", "DIGITAL_STATES", "IP_FORM", "NULL_TEXT", "NUMB
            "ipv4_bucket", "ipv4_private", "is_time_name", "near_unique", "normal_leaf",
            "numeric_identifier", "port_numbers", "score_output_columns", "separated_hint",
            "separated_number", "separated_warning", "splunk_time", "stable_hash", "string_values",
-           "table_tells", "unit_number", "unpadded", "unpadded_reason"]
+           "table_tells", "unit_number", "unpadded", "unpadded_reason", "version_text"]
 
 logger = logging.getLogger(__name__)
 
@@ -1983,6 +1983,29 @@ def unpadded(values: np.ndarray) -> np.ndarray:
     """
     return np.array([v.lstrip("0") or "0" if isinstance(v, str) and v.isdigit() and v.isascii() else v
                      for v in values], dtype=object)
+
+
+def version_text(values: np.ndarray) -> np.ndarray:
+    """The strings ``values`` with a release written as a decimal number (``"23.10"``, Ubuntu's,
+    as JSON lines, a stream or the service send it) read as the number a CSV reader reads
+    (``"23.1"``; ``"14.0"`` is ``"14"``), so that a column of versions (:data:`VERSION_CODE`)
+    reads alike from a CSV and from JSON; other text (``"14.4.1"``) as it is.
+
+    Examples
+    --------
+    >>> version_text(np.array(["23.10", "23.1", "14.0", "14.4.1", "017", "<missing>"], dtype=object)).tolist()
+    ['23.1', '23.1', '14', '14.4.1', '17', '<missing>']
+    """
+    out = values.astype(object, copy=True)
+    for i, v in enumerate(values.tolist()):
+        if isinstance(v, str) and _DECIMAL.fullmatch(v):
+            number = float(v)
+            out[i] = str(int(number)) if number.is_integer() else repr(number)
+    return out
+
+
+#: a number as a CSV reader reads it to a float: digits, a point and digits (of 15 at most)
+_DECIMAL = re.compile(r"[0-9]{1,15}(?:\.[0-9]{1,15})?")
 
 
 #: the reason text of digits written to one width with leading zeros is a code, not an amount

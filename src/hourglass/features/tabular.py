@@ -38,6 +38,7 @@ from hourglass.features.roles import (
     ROLES,
     SCORE_OUTPUT,
     TEXT_NUMBERS,
+    VERSION_CODE,
     canonical_text,
     dropped_score_output,
     factorize_strings,
@@ -52,6 +53,7 @@ from hourglass.features.roles import (
     table_tells,
     unpadded,
     unpadded_reason,
+    version_text,
 )
 from hourglass.features.small_batch import SMALL_ROWS, transform_small
 from hourglass.features.validation import (
@@ -1039,11 +1041,14 @@ class TabularPreprocessor(ParamsClone):
         # a CSV reader reads), in training and scoring alike (absent in a state saved before)
         self.unpadded_: list[str] = [c for c in cols if self.roles_[c] in ("categorical", "hash")
                                      and unpadded_reason(self.reasons_[c])]
+        # a version's '23.10' as JSON sends it read as the 23.1 a CSV reader reads (absent in a
+        # state saved before: read as written)
+        self.version_text_: list[str] = [c for c in cols if self.roles_[c] in ("categorical", "hash")
+                                         and self.reasons_[c].startswith(VERSION_CODE)]
         for c in cols:
             role = self.roles_[c]
             if role == "categorical":
-                values = string_values(df[c], bools=True)
-                counts = pd.Series(unpadded(values) if c in self.unpadded_ else values).value_counts()
+                counts = pd.Series(self._as_fit_read(c, string_values(df[c], bools=True))).value_counts()
                 self.profile_[c].update(_category_profile(counts, n))
                 self.categories_[c] = sorted(str(v) for v in counts.index[counts >= need])
                 rare = sorted(str(v) for v in counts.index[counts < need])
@@ -1250,8 +1255,7 @@ class TabularPreprocessor(ParamsClone):
             if seen >= _UNSEEN_SHARE * n:  # the values seen outnumber what a warning allows
                 continue
             codes, uniques = factorize_strings(df.rename(columns=str)[c], bools=True)
-            if c in getattr(self, "unpadded_", ()):
-                uniques = unpadded(uniques)
+            uniques = self._as_fit_read(c, uniques)
             counts = np.bincount(codes, minlength=len(uniques))
             present = (uniques != MISSING) & ~np.isin(uniques, _NULL_TEXT)  # 'N/A' as a CSV reads it
             known = _known(cats).get_indexer(uniques) >= 0
@@ -1365,13 +1369,22 @@ class TabularPreprocessor(ParamsClone):
         numeric ones, then those dropped that still feed a missing indicator."""
         return [*self.numeric_, *(c for c in self.indicators_ if self.roles_.get(c) == "numeric")]
 
+    def _as_fit_read(self, c: str, values: np.ndarray) -> np.ndarray:
+        """Categorical or hashed column ``c``'s ``values`` (strings) as its fit read them: a
+        badge's number without its leading zeros (:func:`unpadded`), a version's decimal as the
+        number a CSV reader reads (:func:`version_text`); a state saved before has neither."""
+        if c in getattr(self, "unpadded_", ()):
+            values = unpadded(values)
+        if c in getattr(self, "version_text_", ()):
+            values = version_text(values)
+        return values
+
     def _category_columns(self, c: str, s: pd.Series) -> np.ndarray:
         """Per row, the position of its one-hot in categorical column ``c``'s block (known value,
         ``<other>``, or ``<unseen>`` last)."""
         cats = self.categories_[c]
         codes, uniques = factorize_strings(s, bools=True)  # 'true' is the training column's True
-        if c in getattr(self, "unpadded_", ()):  # ('000456' is the badge 456)
-            uniques = unpadded(uniques)
+        uniques = self._as_fit_read(c, uniques)  # ('000456' is the badge 456)
         width = len(cats) + (c in self.other_) + 1
         col = _known(cats).get_indexer(uniques)  # per distinct value, then per row
         if c in self.other_:
@@ -1400,8 +1413,7 @@ class TabularPreprocessor(ParamsClone):
             null = np.isin(uniques, _NULL_TEXT) & ~np.isin(uniques, np.array(nulls.get(c, []), dtype=object))
             if null.any():
                 uniques = np.where(null, MISSING, uniques).astype(object)
-        if c in getattr(self, "unpadded_", ()):  # ('000456' is the badge 456)
-            uniques = unpadded(uniques)
+        uniques = self._as_fit_read(c, uniques)  # ('000456' is the badge 456)
         if getattr(self, "hash_form_", None) == "NFC":  # (a state saved before: hashed as written)
             # 'Jose\u0301' (e and a combining accent, as macOS tools write it) is 'Jos\xe9'
             uniques = pd.Series(uniques, dtype=object).str.normalize("NFC").to_numpy(dtype=object)
@@ -1645,6 +1657,7 @@ class TabularPreprocessor(ParamsClone):
             **({} if getattr(self, "hash_form_", None) is None else {"hash_form": self.hash_form_}),
             **({} if getattr(self, "ip_form_", None) is None else {"ip_form": self.ip_form_}),
             **({"unpadded": self.unpadded_} if getattr(self, "unpadded_", None) else {}),
+            **({"version_text": self.version_text_} if getattr(self, "version_text_", None) else {}),
             "ips": self.ips_,
             "ports": self.ports_,
             "offset": [float(v) for v in self.offset_],
@@ -1706,6 +1719,8 @@ class TabularPreprocessor(ParamsClone):
             self.hash_form_ = None if form is None else str(form)
             # absent in a state saved before (or of no badge's number): read as written
             self.unpadded_ = [str(c) for c in d.get("unpadded", [])]
+            # absent in a state saved before (or of no version): '23.10' read as written
+            self.version_text_ = [str(c) for c in d.get("version_text", [])]
             ip_form = d.get("ip_form")  # absent in a state saved before: ::ffff:a.b.c.d read as IPv6
             self.ip_form_ = None if ip_form is None else str(ip_form)
             self.ips_ = {k: int(v) for k, v in in_order(d.get("ips", {}))}
