@@ -52,3 +52,23 @@ def test_a_version_sent_as_text_is_the_release_a_csv_read() -> None:
     del state["version_text"]  # as a model saved before wrote it: '23.10' an unseen release
     old = TabularPreprocessor.from_dict(state)
     assert not (old.transform(sent) == old.transform(read)).all()
+
+
+def test_an_ntfs_events_device_name_is_no_host_in_ecs() -> None:
+    # What was wrong: a device's name as Intune names it went to host.name, and with it a Windows
+    # Ntfs event's DeviceName, '\Device\HarddiskVolume4' (System log event 98): the ECS alert of an
+    # evtx model named that volume its host.name, in place of the event's Computer (DC01); a
+    # Windows object's path is no host, kept under hourglass.fields as before.
+    from hourglass.serve.ecs import AlertRule, to_ecs
+
+    rule = AlertRule(id="m1", name="system log", data_format="evtx")
+    alert = {"row": 3, "score": 0.9, "severity": "high", "calibrated": 0.95, "top_column": "EventID",
+             "why": "EventID=98"}
+    fields = {"Computer": "DC01.corp.example", "EventID": 98, "DriveName": "C:",
+              "DeviceName": "\\Device\\HarddiskVolume4"}
+    doc = to_ecs(alert, rule, fields=fields)
+    assert doc["host"] == {"name": "DC01.corp.example"}
+    assert doc["related"]["hosts"] == ["DC01.corp.example"]
+    assert doc["hourglass"]["fields"]["DeviceName"] == "\\Device\\HarddiskVolume4"
+    intune = to_ecs(alert, rule, fields={"deviceName": "MAC-0042", "EventID": 98})
+    assert intune["host"] == {"name": "MAC-0042"}  # (a device's own name still is)

@@ -840,6 +840,11 @@ _LONG_FIELDS = frozenset({"http.response.status_code", "process.pid", "process.p
 _NSG_TRANSPORTS = {"T": "tcp", "U": "udp"}
 
 
+#: the start of a Windows object manager's path (``\Device\HarddiskVolume4``, ``\??\C:``,
+#: ``\\?\Volume{...}``): a volume or device, as a Windows event's ``DeviceName`` names it, no host
+_NT_PATHS = ("\\device\\", "\\??\\", "\\\\?\\")
+
+
 def _ecs_value(target: str, value: Any) -> Any:
     """``value`` as ECS field ``target`` holds it, or ``None`` when it is not valid there (an
     index would reject the whole document over a malformed ip or port)."""
@@ -850,6 +855,10 @@ def _ecs_value(target: str, value: Any) -> Any:
     if isinstance(value, list | tuple | dict | set):
         # a JSON array or object is no one address, port or name: its Python text was taken as
         # one (user.name "['alice', 'bob']", in related.user too)
+        return None
+    if target == "host.name" and str(value).lstrip().lower().startswith(_NT_PATHS):
+        # a Windows object's path, no host: an Ntfs event's DeviceName, \Device\HarddiskVolume4
+        # (System log event 98), which took the alert's host.name from its Computer
         return None
     if target == "vulnerability.id":  # Qualys' 'CVE-2021-31192, CVE-2021-31188': each an id
         ids = [part.strip() for part in str(value).split(",") if part.strip()]
