@@ -66,7 +66,10 @@ def test_proofpoint_tap_and_mimecast_api_responses_are_refused_with_their_recipe
             p.write_text(json.dumps(doc, indent=indent) + "\n")
             with pytest.raises(InputError) as got:
                 read_table(p)
-            assert str(got.value).endswith(recipe)
+            # (a get-siem-logs file's head, keys without values, is no page unlike an event's,
+            # {"type": ..., "data": ...}: 'jq -c .' first, then its recipe)
+            assert str(got.value).endswith(
+                "(jq -c .)" if indent and name == "mimecast.json" else recipe)
     clicks = {"queryEndTime": "2024-03-01T08:10:00Z", "clicksBlocked": [{"url": "http://x.example/"}]}
     assert _search_document([clicks]) == (
         "row 1: a Proofpoint TAP SIEM API response (its messages under messagesDelivered and "

@@ -856,6 +856,16 @@ _API_PAGES = {
 #: the key of the events of a page whose name in :data:`_API_PAGES` is not that key (Mimecast's
 #: and Brivo's both under data)
 _PAGE_LISTS = {"mimecast": "data"}
+#: what a page whose list has a common field's name holds beside it, so that an event of one
+#: (a webhook's ``{"type": "login", "data": [...]}``, ``{"count": 3, "data": [...]}``, ``{"events":
+#: [...], "page_size": 3}``) is no page: Brivo's ``pageSize``, Verkada's ``next_page_token``,
+#: Mimecast's API 1.0 ``meta`` and ``fail`` (its get-siem-logs files, ``{"type": "MTA", "data":
+#: [...]}``, told by their events' own keys instead: :data:`_MIMECAST_EVENT`)
+_PAGE_NEEDS = {"data": frozenset({"pageSize"}), "events": frozenset({"next_page_token"}),
+               "mimecast": frozenset({"meta", "fail"})}
+#: the keys every Mimecast SIEM log event has, one of which tells a get-siem-logs file's events
+#: (its account code, ``acc``, and its event's id, ``aCode``)
+_MIMECAST_EVENT = frozenset({"acc", "aCode"})
 #: the jq filter that writes the events of a page whose events are under more than one key
 #: (:data:`_API_PAGES`): Proofpoint TAP's delivered and blocked messages, or its clicks (a
 #: response of one endpoint lacks the others: '?' passes over a key it has not)
@@ -893,6 +903,10 @@ def api_page(obj: Mapping[str, Any] | Iterable[object]) -> str | None:
     ('mimecast', None)
     >>> api_page({"offset": 0, "pageSize": 100, "data": [{"id": 1}], "count": 1})
     'data'
+    >>> api_page({"type": "login", "data": [{"user": "a"}]}), api_page({"count": 3, "data": [{"n": 1}]})
+    (None, None)
+    >>> api_page({"meta": {"status": 200}, "data": [{"id": 1}], "fail": []}), api_page({"type", "data"})
+    ('mimecast', None)
     >>> api_page({"@odata.context": "x", "value": [{"id": "1"}]}), api_page({"@odata.context": "x", "id": 1})
     ('value', None)
     """
@@ -906,6 +920,10 @@ def api_page(obj: Mapping[str, Any] | Iterable[object]) -> str | None:
             if (key == "data" and isinstance(obj, Mapping)  # (Mimecast's, Brivo's events: objects)
                     and not all(isinstance(event, dict) for event in obj[key][:1])):
                 return None
+            if not _PAGE_NEEDS.get(page, frozenset()) <= keys and not (
+                    page == "mimecast" and isinstance(obj, Mapping) and obj["data"]
+                    and not _MIMECAST_EVENT.isdisjoint(obj["data"][0])):
+                continue  # (an event whose fields are named so: {"type": "login", "data": [...]})
             return page
     return None
 
