@@ -534,6 +534,30 @@ def _modsecurity(columns: Iterable[object]) -> bool:
     return _leaves_told(columns, _MODSECURITY_TELLS) >= 3
 
 
+#: the fields of an Asterisk CDR (``Master.csv`` under a header naming its columns, ``cdr_adaptive_odbc``'s
+#: table, ``cdr_custom``'s JSON), three at least tell it: its ``uniqueid`` and ``linkedid`` are the
+#: time the channel was created, in epoch seconds, and a counter after a full stop
+#: (``1700000034.65``), and its ``sequence`` a counter, each rising with every call (every call of
+#: the next month past the training range), no property of a call
+_ASTERISK_CDR_TELLS = frozenset({"dcontext", "lastapp", "lastdata", "dstchannel", "billsec",
+                                 "disposition", "amaflags"})
+_ASTERISK_CDR_IDS = frozenset({"uniqueid", "linkedid", "sequence"})
+
+
+def _asterisk_cdr(columns: Iterable[object]) -> bool:
+    """Whether ``columns`` name an Asterisk CDR (:data:`_ASTERISK_CDR_TELLS`, three at least, as
+    fields' last parts).
+
+    Examples
+    --------
+    >>> _asterisk_cdr(["src", "dst", "dcontext", "lastapp", "billsec", "disposition", "uniqueid"])
+    True
+    >>> _asterisk_cdr(["uniqueid", "disposition", "src"])
+    False
+    """
+    return _leaves_told(columns, _ASTERISK_CDR_TELLS) >= 3
+
+
 #: the fields of an F5 BIG-IP ASM (Advanced WAF) request as its remote log writes them (the ``kv``
 #: format's comma-parted lines), three at least tell it: its ``support_id``, the number a blocking
 #: page shows the user to quote, is random per request (a 64-bit number: no magnitude, each new)
@@ -1573,6 +1597,8 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
         return "drop", "F5 ASM's support id (a random number per request)"
     if leaf == _MODSECURITY_ID and _modsecurity(tells.names):
         return "drop", "ModSecurity's transaction id (the time it began, in digits)"
+    if leaf in _ASTERISK_CDR_IDS and _asterisk_cdr(tells.names):
+        return "drop", "Asterisk's call id (the time the channel was created and a counter, in digits)"
     if leaf == _PRINT_JOB and _print_service(tells.names) and _whole_numbers(
             pd.to_numeric(s, errors="coerce") if not pd.api.types.is_numeric_dtype(s) else s) is not None:
         return "drop", "Windows PrintService's print job id (event 307's Param1: numbered as jobs come)"
