@@ -45,3 +45,39 @@ def test_an_asterisk_cdrs_uniqueid_is_no_magnitude(tmp_path: Path) -> None:
     ids = pd.Series(np.arange(300, dtype=float) + 0.5)
     assert infer_role("uniqueid", ids, max_categories=50, columns=["uniqueid", "disposition", "src"])[0] \
         == "numeric"
+
+
+def test_a_calls_numbers_are_identities_not_amounts(tmp_path: Path) -> None:
+    # What was wrong: an Asterisk CDR's src and dst (extensions 1000-1019, '+442071...' and
+    # '00882...' numbers read by the CSV reader as 442071... and 882...) and CUCM's
+    # callingPartyNumber were min-max scaled as amounts ('numeric values'): extension 1020 was a
+    # neighbour of 1019 and a number's weight was the size of its digits. They are codes now,
+    # and "+4420..." as JSON sends it is the 4420... the CSV gave.
+    import json
+
+    import numpy as np
+    import pandas as pd
+
+    from hourglass.features.roles import PHONE_NUMBERS, infer_role
+    from hourglass.features.tabular import TabularPreprocessor
+    from hourglass.ingest import read_table
+
+    path = tmp_path / "cdr.csv"
+    path.write_text(_CDR_HEADER + "".join(_cdr_line(i, dst=(f"+442079460{i % 30:03d}", "1004")[i % 2])
+                                          for i in range(300)))
+    train = read_table(path)
+    pre = TabularPreprocessor().fit(train)
+    for c in ("src", "dst"):
+        assert pre.roles_[c] == "categorical", (c, pre.roles_[c], pre.reasons_[c])
+        assert pre.reasons_[c] == PHONE_NUMBERS
+    # the same call sent as JSON text ("+44...") reads as the CSV's row did
+    rows = tmp_path / "calls.jsonl"
+    rows.write_text(json.dumps({**{k: str(v) for k, v in train.iloc[0].items() if pd.notna(v)},
+                                "dst": "+442079460000", "src": "1000"}) + "\n")
+    assert train.loc[0, "dst"] == 442079460000
+    assert np.array_equal(pre.transform(read_table(rows)), pre.transform(train.head(1)))
+    # CUCM's CDR names them whatever the table
+    numbers = pd.Series([2001.0, 2002.0, 14085550100.0] * 20)
+    assert infer_role("callingPartyNumber", numbers, max_categories=50) == ("categorical", PHONE_NUMBERS)
+    # a table that is no CDR keeps its dst as it was
+    assert infer_role("dst", numbers, max_categories=50, columns=["src", "dst", "bytes"])[0] == "numeric"

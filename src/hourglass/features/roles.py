@@ -24,8 +24,9 @@ import pyarrow.compute as pc
 
 from hourglass._numbers import DIGITAL_STATES, with_sizes
 
-__all__ = ["CREDENTIAL_NUMBERS", "DIGITAL_STATES", "IP_FORM", "NULL_TEXT", "NUMBER_GAPS", "PLACEHOLDERS",
-           "ROLES", "SCORE_OUTPUT", "SEPARATED_NUMBERS", "TEXT_NUMBERS", "ZERO_PADDED", "TableTells",
+__all__ = ["CREDENTIAL_NUMBERS", "DIGITAL_STATES", "IP_FORM", "NULL_TEXT", "NUMBER_GAPS", "PHONE_NUMBERS",
+           "PLACEHOLDERS", "ROLES", "SCORE_OUTPUT", "SEPARATED_NUMBERS", "TEXT_NUMBERS", "ZERO_PADDED",
+           "TableTells",
            "canonical_text", "clock_values", "dhcp_audit_names", "dropped_score_output",
            "factorize_strings", "foreign_digit_number", "identifier_name", "infer_role", "ip_parts",
            "ipv4_bucket", "ipv4_private", "is_time_name", "near_unique", "normal_leaf",
@@ -542,6 +543,23 @@ def _modsecurity(columns: Iterable[object]) -> bool:
 _ASTERISK_CDR_TELLS = frozenset({"dcontext", "lastapp", "lastdata", "dstchannel", "billsec",
                                  "disposition", "amaflags"})
 _ASTERISK_CDR_IDS = frozenset({"uniqueid", "linkedid", "sequence"})
+
+
+#: a call's calling or called number (or extension) as call records name it: Cisco CUCM's CDR
+#: (``callingPartyNumber``, ``originalCalledPartyNumber``, ``finalCalledPartyNumber``,
+#: ``lastRedirectDn``), FreeSWITCH's (``caller_id_number``, ``destination_number``), a carrier's
+#: (``calling_number``, ``called_number``, ``ani``, ``dnis``, ``msisdn``); an Asterisk CDR's
+#: ``src``, ``dst``, ``cnum`` and ``dnid`` beside its tells: a party, no amount (+44 20 7946 0000
+#: is no neighbour of +44 20 7946 0001, and a premium-rate number far from the known ones is no
+#: outlier by its digits' size)
+_PHONE_NAMES = frozenset({"callingpartynumber", "originalcallingpartynumber", "calledpartynumber",
+                          "originalcalledpartynumber", "finalcalledpartynumber", "lastredirectdn",
+                          "calleridnumber", "calleeidnumber", "destinationnumber", "callingnumber",
+                          "callednumber", "callernumber", "calleenumber", "ani", "dnis", "msisdn"})
+_ASTERISK_CDR_PHONES = frozenset({"src", "dst", "cnum", "dnid"})
+#: the reason a call's number is a code (:data:`_PHONE_NAMES`); its digits are read without a
+#: leading ``+`` or zeros (:func:`unpadded`), as a CSV reader reads ``+4420...`` and ``004420...``
+PHONE_NUMBERS = "a phone number or extension (a caller or callee, an identity: no magnitude)"
 
 
 def _asterisk_cdr(columns: Iterable[object]) -> bool:
@@ -1182,6 +1200,8 @@ def _coded(name: str, key: str, leaf: str, values: pd.Series,
     'version (a release, no magnitude: 14.10 comes after 14.9, 14.4.1 is no number)'
     >>> _coded("event.computer.jssID", "eventcomputerjssid", "jssid", pd.Series([42.0, 43.0]))
     "Jamf Pro's inventory id of a computer or mobile device (jssID: no magnitude)"
+    >>> _coded("callingPartyNumber", "callingpartynumber", "callingpartynumber", pd.Series([4420.0]))
+    'a phone number or extension (a caller or callee, an identity: no magnitude)'
     """
     if pd.api.types.is_complex_dtype(values) or not values.notna().any():
         return ""
@@ -1198,6 +1218,10 @@ def _coded(name: str, key: str, leaf: str, values: pd.Series,
     if ((key == _JAMF_ID or leaf == _JAMF_ID) and (v := _whole_numbers(values)) is not None
             and not near_unique(len(np.unique(v)), len(v))):  # (a row's own: an identifier still)
         return "Jamf Pro's inventory id of a computer or mobile device (jssID: no magnitude)"
+    if ((key in _PHONE_NAMES or leaf in _PHONE_NAMES
+         or (key in _ASTERISK_CDR_PHONES and _asterisk_cdr(tells.names)))
+            and _whole_numbers(values) is not None):
+        return PHONE_NUMBERS
     if _code_numbers(key, values):
         return "code (whole numbers under a name ending in code or type)"
     if _named_codes(key, leaf, values):
@@ -1993,20 +2017,28 @@ def unpadded_reason(why: str) -> bool:
     --------
     >>> unpadded_reason(CREDENTIAL_NUMBERS), unpadded_reason(ZERO_PADDED), unpadded_reason("text values")
     (True, True, False)
+    >>> unpadded_reason(PHONE_NUMBERS)
+    True
     """
-    return why.startswith((CREDENTIAL_NUMBERS, ZERO_PADDED))
+    return why.startswith((CREDENTIAL_NUMBERS, ZERO_PADDED, PHONE_NUMBERS))
 
 
-def unpadded(values: np.ndarray) -> np.ndarray:
+def unpadded(values: np.ndarray, plus: bool = False) -> np.ndarray:
     """The strings ``values`` with the leading zeros of text of digits alone left out
     (``"000456"`` is ``"456"``, as a CSV reader reads it; ``"000"`` is ``"0"``); other text as
-    it is.
+    it is. ``plus``: a leading ``+`` before the digits is left out too (a phone number's
+    ``"+442079460000"`` is the ``442079460000`` a CSV reader reads).
 
     Examples
     --------
     >>> unpadded(np.array(["000456", "456", "0", "000", "A0012", "<missing>"], dtype=object)).tolist()
     ['456', '456', '0', '0', 'A0012', '<missing>']
+    >>> unpadded(np.array(["+4420", "004420", "+", "+x1"], dtype=object), plus=True).tolist()
+    ['4420', '4420', '+', '+x1']
     """
+    if plus:
+        values = np.array([v[1:] if isinstance(v, str) and v[:1] == "+" and v[1:].isdigit() and v.isascii()
+                           else v for v in values], dtype=object)
     return np.array([v.lstrip("0") or "0" if isinstance(v, str) and v.isdigit() and v.isascii() else v
                      for v in values], dtype=object)
 

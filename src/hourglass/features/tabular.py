@@ -34,6 +34,7 @@ from hourglass.features.roles import (
     MISSING,
     NULL_TEXT,
     NUMBER_GAPS,
+    PHONE_NUMBERS,
     PLACEHOLDERS,
     ROLES,
     SCORE_OUTPUT,
@@ -1371,10 +1372,12 @@ class TabularPreprocessor(ParamsClone):
 
     def _as_fit_read(self, c: str, values: np.ndarray) -> np.ndarray:
         """Categorical or hashed column ``c``'s ``values`` (strings) as its fit read them: a
-        badge's number without its leading zeros (:func:`unpadded`), a version's decimal as the
-        number a CSV reader reads (:func:`version_text`); a state saved before has neither."""
+        badge's number without its leading zeros (:func:`unpadded`; a phone number's leading
+        ``+`` left out too: ``"+4420..."`` as JSON sends it is the ``4420...`` of a CSV), a
+        version's decimal as the number a CSV reader reads (:func:`version_text`); a state saved
+        before has neither."""
         if c in getattr(self, "unpadded_", ()):
-            values = unpadded(values)
+            values = unpadded(values, plus=self.reasons_.get(c, "").startswith(PHONE_NUMBERS))
         if c in getattr(self, "version_text_", ()):
             values = version_text(values)
         return values
