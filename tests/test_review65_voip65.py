@@ -81,3 +81,30 @@ def test_a_calls_numbers_are_identities_not_amounts(tmp_path: Path) -> None:
     assert infer_role("callingPartyNumber", numbers, max_categories=50) == ("categorical", PHONE_NUMBERS)
     # a table that is no CDR keeps its dst as it was
     assert infer_role("dst", numbers, max_categories=50, columns=["src", "dst", "bytes"])[0] == "numeric"
+
+
+def test_a_cucm_cdrs_line_of_types_is_named_not_a_cell_to_fix(tmp_path: Path) -> None:
+    # What was wrong: a Cisco CUCM CDR file (its header, then the line of the columns' types:
+    # "INTEGER","VARCHAR(50)" ...) was refused with "expected numbers, found 'INTEGER' (row 1): the
+    # column was read as numbers ...: fix the cell, or give the column another role (--role
+    # COLUMN=categorical)", advice that keeps a row that is no call; it names the line and its fix.
+    import pytest
+
+    from hourglass.errors import InputError
+    from hourglass.features.tabular import TabularPreprocessor
+    from hourglass.ingest import read_table
+
+    cols = ["cdrRecordType", "globalCallID_callManagerId", "dateTimeOrigination", "callingPartyNumber",
+            "originalCalledPartyNumber", "duration", "origDeviceName"]
+    types = ["INTEGER", "INTEGER", "INTEGER", "VARCHAR(50)", "VARCHAR(50)", "INTEGER", "VARCHAR(129)"]
+    path = tmp_path / "cdr_StandAloneCluster_01_202611020800_1"
+    path.write_text(",".join(f'"{c}"' for c in cols) + "\n" + ",".join(f'"{t}"' for t in types) + "\n"
+                    + "".join(f'1,{1 + i % 2},{1793606400 + 60 * i},"{2000 + i % 25}",'
+                              f'"{9011442079460000 + i % 3}",{20 + i % 300},"SEP00AABB{i % 25:06X}"\n'
+                              for i in range(300)))
+    with pytest.raises(InputError) as err:
+        TabularPreprocessor().fit(read_table(path))
+    said = str(err.value)
+    assert "found 'INTEGER'" in said
+    assert "line of the columns' types under the header of a Cisco CUCM CDR" in said
+    assert "sed -i 2d" in said and "--role" not in said

@@ -32,7 +32,7 @@ __all__ = ["CREDENTIAL_NUMBERS", "DIGITAL_STATES", "IP_FORM", "NULL_TEXT", "NUMB
            "ipv4_bucket", "ipv4_private", "is_time_name", "near_unique", "normal_leaf",
            "numeric_identifier", "port_numbers", "score_output_columns", "separated_hint",
            "separated_number", "separated_warning", "splunk_time", "stable_hash", "string_values",
-           "table_tells", "unit_number", "unpadded", "unpadded_reason", "version_text"]
+           "table_tells", "type_line_hint", "unit_number", "unpadded", "unpadded_reason", "version_text"]
 
 logger = logging.getLogger(__name__)
 
@@ -2281,6 +2281,29 @@ def separated_hint(value: object) -> str:
     ('; a number written with a decimal comma or ', '')
     """
     return f"; {SEPARATED_NUMBERS}" if separated_number(pd.Series([str(value)])) is not None else ""
+
+
+#: a SQL column type as a table export's line of types names it (Cisco CUCM's CDR and CMR flat
+#: files write one under their header: ``INTEGER``, ``VARCHAR(50)``, ``UNIQUEIDENTIFIER``)
+_SQL_TYPE = re.compile(r"(?:INTEGER|SMALLINT|BIGINT|TINYINT|UNIQUEIDENTIFIER|BIT|DATETIME|"
+                       r"(?:N?VARCHAR|N?CHAR|DECIMAL|NUMERIC)\(\d+(?:,\s*\d+)?\))")
+
+
+def type_line_hint(value: object) -> str:
+    """What a refusal of ``value`` where numbers go says when it is a SQL column type (``'; '``
+    and why), else ``""``: no bad cell, but a line of the columns' types under the header, as
+    Cisco CUCM's CDR files have, read as a row (fixing the cell, or reading every such column
+    as categories, would keep a row that is no call).
+
+    Examples
+    --------
+    >>> type_line_hint("INTEGER")[:44], type_line_hint("VARCHAR(50)") != "", type_line_hint("oops")
+    ('; that row names a data type, as the line of', True, '')
+    """
+    if not (isinstance(value, str) and _SQL_TYPE.fullmatch(value.strip())):
+        return ""
+    return ("; that row names a data type, as the line of the columns' types under the header of a "
+            "Cisco CUCM CDR or CMR file does: no record; delete that line (sed -i 2d FILE)")
 
 
 def _values_vary(s: pd.Series) -> bool:

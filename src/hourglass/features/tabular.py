@@ -52,6 +52,7 @@ from hourglass.features.roles import (
     stable_hash,
     string_values,
     table_tells,
+    type_line_hint,
     unpadded,
     unpadded_reason,
     version_text,
@@ -1136,6 +1137,8 @@ class TabularPreprocessor(ParamsClone):
                     how = (f"; the column was read as numbers, as nearly all of its values are: fix "
                            f"the cell, or {CATEGORICAL_ROLE}"
                            if c in inferred else "")
+                    if type_line_hint(s.iloc[i]):  # ('INTEGER': CUCM's line of types, no cell to fix)
+                        how = type_line_hint(s.iloc[i])
                     how += separated_hint(s.iloc[i])  # '1,5', '96,000': a regional export's
                     raise InputError(f"column {c!r}: expected numbers, found {found} "
                                      f"(row {i + 1}){how}")
