@@ -475,6 +475,28 @@ _TRAEFIK_TELLS = frozenset({"downstreamstatus", "downstreamcontentsize", "origin
 _TRAEFIK_COUNTER = "requestcount"
 
 
+#: the fields of a VMware vCenter event (``Get-VIEvent | Export-Csv``, as PowerCLI writes each
+#: ``VMware.Vim.Event``; pyVmomi's ``QueryEvents`` as JSON) that tell it, two at least: its
+#: ``Key`` and ``ChainId`` are vCenter's event counter, rising with every event the server logs
+#: (each later one past training: every event of the next day an anomaly), no property of one
+_VCENTER_EVENT_TELLS = frozenset({"chainid", "createdtime", "fullformattedmessage", "changetag"})
+_VCENTER_COUNTERS = frozenset({"key", "chainid"})
+
+
+def _vcenter_event(columns: Iterable[object]) -> bool:
+    """Whether ``columns`` name a vCenter event (:data:`_VCENTER_EVENT_TELLS`, as fields' last
+    parts), whose ``Key`` and ``ChainId`` are counters.
+
+    Examples
+    --------
+    >>> _vcenter_event(["Key", "ChainId", "CreatedTime", "UserName", "FullFormattedMessage"])
+    True
+    >>> _vcenter_event(["Key", "ChainId", "value"]), _vcenter_event(["key", "createdTime"])
+    (False, False)
+    """
+    return _leaves_told(columns, _VCENTER_EVENT_TELLS) >= 2
+
+
 def _traefik(columns: Iterable[object]) -> bool:
     """Whether ``columns`` name Traefik's access log (:data:`_TRAEFIK_TELLS`, as fields' last
     parts: a shipper may nest it), whose ``RequestCount`` is a counter.
@@ -1628,6 +1650,8 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
         return "drop", "Windows PrintService's print job id (event 307's Param1: numbered as jobs come)"
     if leaf == _TRAEFIK_COUNTER and _traefik(tells.names):
         return "drop", "Traefik's request counter (rises with every request since it started)"
+    if leaf in _VCENTER_COUNTERS and _vcenter_event(tells.names):
+        return "drop", "vCenter's event counter (Key, ChainId: rise with every event it logs)"
     bookkeeping = _export_bookkeeping(name, tells)
     if bookkeeping:
         return "drop", bookkeeping

@@ -1,0 +1,35 @@
+"""Review round 65 (virt65): hypervisor and virtualisation logs through every path."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from hourglass.features.tabular import TabularPreprocessor
+
+
+def _vcenter_events(n: int, key0: int) -> pd.DataFrame:
+    """Rows of ``Get-VIEvent | Export-Csv``: vCenter's event counter beside the event's fields."""
+    rng = np.random.default_rng(0)
+    keys = key0 + np.cumsum(rng.integers(1, 5, n))
+    return pd.DataFrame({"Template": "False", "Key": keys, "ChainId": keys,
+                         "CreatedTime": [f"3/1/2024 8:{i % 60:02d}:17 AM" for i in range(n)],
+                         "UserName": rng.choice(["VSPHERE.LOCAL\\Administrator", "CORP\\jsmith"], n),
+                         "FullFormattedMessage": rng.choice(["web01 on esx01 is powered off",
+                                                             "Task: Reconfigure virtual machine"], n),
+                         "NumVcpu": rng.integers(1, 8, n)})
+
+
+def test_vcenter_event_key_and_chain_id_are_no_features() -> None:
+    # What was wrong: a PowerCLI export of vCenter events learnt Key and ChainId (the server's event
+    # counter, rising with every event) as magnitudes: the next day's events all lay past training,
+    # a model flagging 22 of 300 normal events (3 with the counter left out).
+    train = _vcenter_events(300, 1000)
+    pre = TabularPreprocessor().fit(train)
+    assert pre.roles_["Key"] == "drop" and pre.roles_["ChainId"] == "drop"
+    assert pre.roles_["NumVcpu"] == "numeric"
+    later = _vcenter_events(50, 900_000)
+    np.testing.assert_allclose(pre.transform(later), pre.transform(later.assign(Key=1, ChainId=1)))
+    # a key of another table (a lookup's number) stays as it was read
+    other = TabularPreprocessor().fit(train[["Key", "UserName", "NumVcpu"]])
+    assert other.roles_["Key"] != "drop"
