@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from hourglass._times import parse_timestamps
 from hourglass.features.tabular import TabularPreprocessor
+from hourglass.ingest.logs import LogParser
 
 
 def _vcenter_events(n: int, key0: int) -> pd.DataFrame:
@@ -33,3 +35,18 @@ def test_vcenter_event_key_and_chain_id_are_no_features() -> None:
     # a key of another table (a lookup's number) stays as it was read
     other = TabularPreprocessor().fit(train[["Key", "UserName", "NumVcpu"]])
     assert other.roles_["Key"] != "drop"
+
+
+def test_pveproxy_access_log_times_are_read() -> None:
+    # What was wrong: Proxmox VE's pveproxy access log writes its time as the common log format
+    # with the month as a number ('26/09/2023:10:15:42 +0200'): no such time was read, so
+    # '--window' over the log, or '--timestamp-col' of a table of them, was refused (no time).
+    times = pd.Series(["01/03/2024:08:00:35 +0000", "13/03/2024:12:31:54 +0200"])
+    assert parse_timestamps(times, "ts").strftime("%Y-%m-%d %H:%M:%S").tolist() == [
+        "2024-03-01 08:00:35", "2024-03-13 10:31:54"]
+    # a header regex's timestamp group reads them too, the day first as the dates tell
+    parser = LogParser(r"^(?P<ip>\S+) - (?P<user>\S+) \[(?P<timestamp>[^\]]+)\] (?P<content>.*)$")
+    lines = [f'::ffff:10.0.0.5 - root@pam [{d}/03/2024:08:00:00 +0000] "GET /api2/json/x HTTP/1.1" 200 9'
+             for d in ("01", "02", "13")]
+    stamps = parser.fit(lines).parse(lines)["time"].to_numpy()
+    assert np.diff(stamps).tolist() == [86400.0, 11 * 86400.0]

@@ -1260,6 +1260,11 @@ _ORACLE_CLOCK = re.compile(r"^(\s*\d{1,2}-[A-Za-z]{3}-\d{2}(?:\d{2})? \d{1,2})\.
                            r"(?=[.,]\d|\s|$)")
 # (the same, to look for: no groups)
 _ORACLE = re.compile(r"^\s*\d{1,2}-[A-Za-z]{3}-\d{2}(?:\d{2})? \d{1,2}\.\d\d\.\d\d(?=[.,]\d|\s|$)")
+# the common log format's layout with the month as a number, '26/09/2023:10:15:42 +0200', as
+# Proxmox VE's pveproxy and pvedaemon write their access log (strftime '%d/%m/%Y:%H:%M:%S %z'):
+# its date, read in the caller's day/month order, and the colon after it
+_NUMERIC_CLF_DATE = re.compile(r"^(\d{1,2}/\d{1,2}/\d{4}):(?=\d\d?:\d\d)")
+_NUMERIC_CLF = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}:\d\d?:\d\d")  # (to look for: no groups)
 
 
 def _upper_offset(match: re.Match[str]) -> str:
@@ -1312,6 +1317,9 @@ def text_to_datetime(values: pd.Series, **kwargs: object) -> pd.Series:
     - Oracle's default timestamp layout, ``01-MAR-24 08.00.04.475912 AM`` (the unified audit
       trail's ``EVENT_TIMESTAMP`` as SQL*Plus and SQL Developer export it), is the time it
       writes, its clock parted by full stops read as one parted by colons (pandas read no time).
+    - the common log format with the month as a number, ``26/09/2023:10:15:42 +0200`` (Proxmox
+      VE's pveproxy access log), is that date, in the day/month order the caller reads, and time
+      (pandas read no time at all in it).
 
     Examples
     --------
@@ -1329,6 +1337,8 @@ def text_to_datetime(values: pd.Series, **kwargs: object) -> pd.Series:
     [Timestamp('2024-03-01 20:00:00.123000')]
     >>> text_to_datetime(pd.Series(["01-MAR-24 08.00.04.475912 PM"]), utc=True).tolist()
     [Timestamp('2024-03-01 20:00:04.475912+0000', tz='UTC')]
+    >>> text_to_datetime(pd.Series(["26/09/2023:10:15:42 +0200"]), utc=True, dayfirst=True).tolist()
+    [Timestamp('2023-09-26 08:15:42+0000', tz='UTC')]
     """
     text = None
     if values.dtype == object or pd.api.types.is_string_dtype(values):
@@ -1395,6 +1405,12 @@ def text_to_datetime(values: pd.Series, **kwargs: object) -> pd.Series:
     if oracle.any():  # Oracle's '01-MAR-24 08.00.04.475912 AM': its clock read with colons
         text, values, out, missed = _reread(
             oracle, text.str.replace(_ORACLE_CLOCK, r"\1:\2:\3", n=1, regex=True), text, values, kwargs)
+    numeric_clf = np.zeros(len(text), dtype=bool)
+    numeric_clf[missed] = text[missed].str.match(_NUMERIC_CLF).fillna(False).to_numpy(dtype=bool)
+    if numeric_clf.any():  # pveproxy's '26/09/2023:10:15:42 +0200': the date, then its time
+        text, values, out, missed = _reread(
+            numeric_clf, text.str.replace(_NUMERIC_CLF_DATE, r"\1 ", n=1, regex=True), text, values,
+            kwargs)
     if not text[missed].str.contains(":60", regex=False).fillna(False).any():
         return out
     leap = text.str.contains(_LEAP).fillna(False).to_numpy(dtype=bool)
