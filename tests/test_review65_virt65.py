@@ -50,3 +50,18 @@ def test_pveproxy_access_log_times_are_read() -> None:
              for d in ("01", "02", "13")]
     stamps = parser.fit(lines).parse(lines)["time"].to_numpy()
     assert np.diff(stamps).tolist() == [86400.0, 11 * 86400.0]
+
+
+def test_nutanix_usecs_clock_is_no_feature() -> None:
+    # What was wrong: a Nutanix Prism audit's creationTimestampUsecs (epoch microseconds, as its
+    # plural unit 'Usecs' names them) was learnt as a magnitude, not dropped as a time as
+    # 'time_usec' is: scored a month later, all 500 normal audits were flagged (22 without it).
+    start = 1_709_280_000_000_000 + np.arange(200) * 60_000_000
+    train = pd.DataFrame({"creationTimestampUsecs": [str(t) for t in start],
+                          "created_time_stamp_in_usecs": start,
+                          "operationType": ["Update", "PowerOn"] * 100,
+                          "durationSecs": np.arange(200) % 7 + 1})
+    pre = TabularPreprocessor().fit(train)
+    assert pre.roles_["creationTimestampUsecs"] == "drop"
+    assert pre.roles_["created_time_stamp_in_usecs"] == "drop"
+    assert pre.roles_["durationSecs"] == "numeric"

@@ -1794,12 +1794,15 @@ def dropped_score_output(df: pd.DataFrame, given: Container[object], *, warn: bo
 
 #: the units written after a time's name: ``ms`` ... and Java's and BigQuery's ``millis``,
 #: ``micros`` and ``nanos`` (Cloud Storage's usage logs' ``time_micros``, ``timestampMillis``),
-#: and ``usec``, ``msec``, ``nsec`` (Google Workspace's BigQuery export's ``time_usec``)
+#: and ``usec``, ``msec``, ``nsec`` (Google Workspace's BigQuery export's ``time_usec``), and
+#: their plurals, ``usecs`` ... (Nutanix Prism's audits and alerts: ``creationTimestampUsecs``,
+#: ``created_time_stamp_in_usecs``)
 _UNITS = (r"ms|us|ns|sec|s|milliseconds|microseconds|nanoseconds|seconds|millis|micros|nanos"
-          r"|usec|msec|nsec")
+          r"|usec|msec|nsec|usecs|msecs|nsecs|secs")
 #: names of times and dates (``flow_start_time``, ``login_date``, ``end_time_ms``: ``_`` left out;
-#: a stamp: Ignition's tag history ``t_stamp``, epoch milliseconds, as its CSV exports write it)
-_TIME_NAME = re.compile(rf"(time|date|timestamp|stamp)({_UNITS})?$")
+#: a stamp: Ignition's tag history ``t_stamp``, epoch milliseconds, as its CSV exports write it),
+#: a unit after ``in`` too (Nutanix's ``time_stamp_in_usecs``)
+_TIME_NAME = re.compile(rf"(time|date|timestamp|stamp)((?:in)?(?:{_UNITS}))?$")
 #: the words of a name (``FLOW_START_MILLISECONDS``, ``flowStartSeconds``, ``flow end ms``)
 _NAME_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 _TIME_UNITS = frozenset(_UNITS.split("|"))
@@ -1865,6 +1868,8 @@ def is_time_name(name: str) -> bool:
     [True, True, False, False]
     >>> [is_time_name(n) for n in ("date_create", "date_updated", "time_usec", "uptime_usec", "date_range")]
     [True, True, True, False, False]
+    >>> [is_time_name(n) for n in ("creationTimestampUsecs", "created_time_stamp_in_usecs", "uptime_secs")]
+    [True, True, False]
     >>> [is_time_name(n) for n in ("TimeGenerated", "TimeCreated", "Timestamp [UTC]", "TimeGenerated [UTC]")]
     [True, True, True, True]
     >>> [is_time_name(n) for n in ("properties.TimeGenerated", "Event.TimeCreated", "LifetimeCreated")]
