@@ -34,7 +34,13 @@ from hourglass.cli.tables import (
 )
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError, InputError
-from hourglass.features.entity import ENTITY_CASES, KEYS, EntityWindows, parse_bucket
+from hourglass.features.entity import (
+    ENTITY_CASES,
+    ENTITY_IP_FORM,
+    KEYS,
+    EntityWindows,
+    parse_bucket,
+)
 from hourglass.ingest import ReadStats, column_normal, label_strings
 from hourglass.ingest.formats import format_roles
 from hourglass.pipeline import Pipeline
@@ -428,7 +434,7 @@ def normal_buckets(df: pd.DataFrame, features: EntityWindows, label_col: str | N
                           # numeric dates in the order the model reads them (its fit's, or given)
                           dayfirst=getattr(features, "dayfirst_", features.dayfirst))
     # entities named as the model names them (a model saved before: ::ffff:10.0.0.5 as written)
-    probe.entity_ip_form_ = getattr(features, "entity_ip_form_", True)
+    probe.entity_ip_form_ = getattr(features, "entity_ip_form_", ENTITY_IP_FORM)
     ent, start = probe.row_keys(feats)
     # a row without a label marks its bucket as an attack row does: neither is known normal
     grouped = pd.DataFrame({"e": ent, "b": start, "y": is_anom, "u": ~keep}).groupby(["e", "b"])

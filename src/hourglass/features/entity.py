@@ -39,6 +39,7 @@ from hourglass.features.roles import (
     separated_number,
     separated_warning,
     table_tells,
+    without_port,
 )
 from hourglass.features.tabular import (
     TabularPreprocessor,
@@ -75,7 +76,13 @@ _ROLES = ("numeric", "categorical", "drop")
 ENTITY_CASES = ("exact", "fold")
 
 
-def ipv4_unmapped(names: np.ndarray) -> np.ndarray | None:
+#: How a state fitted now names an entity that is an IP address (saved as ``entity_ip_form``):
+#: ``1``, an IPv4-mapped IPv6 address as its IPv4 address; ``2``, also an address written with its
+#: port (Azure Storage's ``10.0.1.5:52153``) as that address; a state saved before holds ``1`` or none
+ENTITY_IP_FORM = 2
+
+
+def ipv4_unmapped(names: np.ndarray, ported: bool = False) -> np.ndarray | None:
     """``names`` (distinct entity names) with each IPv4-mapped IPv6 address as its IPv4 address
     (``::ffff:10.0.0.5``, as Windows' Kerberos events 4768/4769/4771 name a client that its
     logons, 4624/4625, name ``10.0.0.5``), or ``None`` where none is such an address.
@@ -87,9 +94,22 @@ def ipv4_unmapped(names: np.ndarray) -> np.ndarray | None:
     ['10.0.0.5', '10.0.0.6', '10.0.0.7', 'alice']
     >>> ipv4_unmapped(np.array(["10.0.0.5", "2001:db8::5"], dtype=object)) is None
     True
+
+    With ``ported``, an address written with its port (:func:`without_port`: Azure Storage's
+    requester ``10.0.1.5:52153``, a new port each request) is that address too:
+
+    >>> ipv4_unmapped(np.array(["10.0.1.5:52153", "[2001:db8::1]:443", "a:1"], dtype=object),
+    ...               ported=True).tolist()
+    ['10.0.1.5', '2001:db8::1', 'a:1']
     """
     out = None
     for i, name in enumerate(names.tolist()):
+        if ported and isinstance(name, str) and ":" in name:
+            bare = without_port(name)
+            if bare != name:
+                if out is None:
+                    out = names.astype(object, copy=True)
+                out[i] = name = bare
         if not (isinstance(name, str) and name[:7].lower() == "::ffff:"):
             continue
         try:
@@ -718,7 +738,8 @@ class EntityWindows(ParamsClone):
         self._refuse_key_roles()
         df = self._check_frame(df, "fit the entity features on")
         self.not_aggregated_: dict[str, str] = {}  # column -> why (this fit's; not saved)
-        self.entity_ip_form_ = True  # an IPv4-mapped entity is its IPv4 address (saved)
+        # an IPv4-mapped entity is its IPv4 address, one written with its port that address (saved)
+        self.entity_ip_form_ = ENTITY_IP_FORM
         self.numeric_, self.categorical_ = self._resolve_columns(df)
         self._refuse_text_to_sum(df)
         # the training data's date order, kept so that later data is read alike
@@ -874,7 +895,10 @@ class EntityWindows(ParamsClone):
         codes, names = factorize_strings(s.reset_index(drop=True), null_text=True)
         # a client ::ffff:10.0.0.5 (Kerberos events) is the 10.0.0.5 of its logons: one entity,
         # not two with half the history each (a state saved before compares them as written)
-        unmapped = ipv4_unmapped(names) if getattr(self, "entity_ip_form_", True) else None
+        # and a requester 10.0.1.5:52153 (a new port each request) is 10.0.1.5: one entity, not one
+        # per request (a state saved before compares them as written)
+        form = int(getattr(self, "entity_ip_form_", ENTITY_IP_FORM))
+        unmapped = ipv4_unmapped(names, ported=form >= 2) if form else None
         if unmapped is not None:
             ip_codes, ip_names = pd.factorize(unmapped)
             codes, names = ip_codes[codes].astype(np.int64), np.asarray(ip_names, dtype=object)
@@ -1197,7 +1221,8 @@ class EntityWindows(ParamsClone):
                 "aggregates": self.aggregates_, "tabular": self.tabular_.to_dict(),
                 "feature_names": self.feature_names_, "n_buckets": self.n_buckets_,
                 **({} if getattr(self, "dayfirst_", None) is None else {"dayfirst": self.dayfirst_}),
-                **({"entity_ip_form": 1} if getattr(self, "entity_ip_form_", False) else {}),
+                **({"entity_ip_form": int(self.entity_ip_form_)}
+                   if getattr(self, "entity_ip_form_", 0) else {}),
                 **({} if getattr(self, "raw_medians_", None) is None
                    else {"raw_medians": dict(self.raw_medians_ or {})})}
 
@@ -1235,8 +1260,9 @@ class EntityWindows(ParamsClone):
             self.n_buckets_ = int(d.get("n_buckets", 0))
             self.dayfirst_ = None if d.get("dayfirst") is None else bool(d["dayfirst"])
             # absent from a state saved before: its entities compared as written (::ffff:10.0.0.5
-            # and 10.0.0.5 two), as they were
-            self.entity_ip_form_ = bool(d.get("entity_ip_form", False))
+            # and 10.0.0.5 two), as they were; 1 from one saved before an address written with
+            # its port was that address (10.0.1.5:52153 and 10.0.1.5:52154 two, as they were)
+            self.entity_ip_form_ = int(d.get("entity_ip_form", 0))
             # absent from models saved before it was kept (their explanations use the imputer's)
             medians = d.get("raw_medians")
             self.raw_medians_ = None if medians is None else \
