@@ -32,3 +32,20 @@ def test_an_entity_written_with_its_port_is_its_address() -> None:
     old = dict(state, entity_ip_form=1)  # as a model saved before wrote it
     assert EntityWindows.from_dict(old).aggregate(df)["entity"].nunique() == 60
     assert EntityWindows.from_dict(state).aggregate(df)["entity"].nunique() == 3
+
+
+def test_an_api_version_written_as_its_date_is_a_code() -> None:
+    # What was wrong: Azure Storage's OperationVersion (StorageBlobLogs) and its analytics log's
+    # request-version-header, the API version a client speaks written as its date (2021-08-06),
+    # were dropped as dates, so a caller on an old API version (a tool unlike the others) was no
+    # feature; they are codes now, and a day column is still dropped.
+    from hourglass.features.roles import infer_role
+    from hourglass.features.tabular import TabularPreprocessor
+
+    versions = pd.Series(["2021-08-06", "2020-10-02", "2021-08-06"] * 5)
+    for name in ("OperationVersion", "request-version-header", "x-ms-version"):
+        assert infer_role(name, versions, max_categories=50)[0] == "categorical", name
+    assert infer_role("day", versions, max_categories=50) == ("drop", "date/time values")
+    df = pd.DataFrame({"OperationVersion": versions, "ResponseBodySize": np.arange(15.0)})
+    pre = TabularPreprocessor().fit(df)
+    assert any(f.startswith("OperationVersion") for f in pre.feature_names_)

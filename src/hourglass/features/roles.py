@@ -1365,6 +1365,8 @@ _IPV4 = re.compile(r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$")
 #: offset), as a whole value
 _ISO_TIME = (r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
              r"(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]+)?)?(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?)?")
+#: a day alone, ISO 8601's ``2021-08-06``
+_ISO_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 _HEX = re.compile(r"0x[0-9a-f]+")
 
 
@@ -1578,6 +1580,8 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
     ('categorical', 'HTTP status code')
     >>> infer_role("day", pd.Series(["2024-01-05", "2024-01-06"]), max_categories=100)
     ('drop', 'date/time values')
+    >>> infer_role("OperationVersion", pd.Series(["2021-08-06", "2019-02-02"]), max_categories=100)[0]
+    'categorical'
     >>> infer_role("local_orig", pd.Series([None, None], dtype="boolean"), max_categories=100)
     ('numeric', 'no values (all missing)')
     >>> ids, names = pd.Series([4624, 4625, 4624]), ["Id", "TimeCreated", "ProviderName"]
@@ -1688,6 +1692,11 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
     sample = present.iloc[:2000].astype(str).str.strip()
     placeholder = sample.isin(PLACEHOLDERS)
     real = sample[~placeholder]  # '-' is unset (Windows logons write it for a local address)
+    if (len(real) and "version" in (w.lower() for w in _NAME_WORDS.findall(name))
+            and real.str.fullmatch(_ISO_DATE).all()):
+        # an API version named by its date (Azure Storage's OperationVersion, its analytics log's
+        # request-version-header: 2021-08-06): a release a client speaks, no time
+        return _code_role(VERSION_CODE, s, max_categories)
     if len(real) and real.str.fullmatch(_ISO_TIME).all():
         # dates as the CSV, Parquet and Arrow readers give them (datetime.date objects), or ISO
         # text: as categories, every later day would be a value never seen
