@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from hourglass.features.entity import EntityWindows
+from tests._cli import one_line_error
 
 
 def _azure_requests() -> pd.DataFrame:
@@ -49,3 +51,26 @@ def test_an_api_version_written_as_its_date_is_a_code() -> None:
     df = pd.DataFrame({"OperationVersion": versions, "ResponseBodySize": np.arange(15.0)})
     pre = TabularPreprocessor().fit(df)
     assert any(f.startswith("OperationVersion") for f in pre.feature_names_)
+
+
+#: a request of Azure Storage's analytics log (its $logs blobs), version 2.0: ';'-parted, no header
+_AZURE_LOG = ('2.0;2026-12-01T08:00:{s:02d}.4617505Z;GetBlob;Success;200;7;6;authenticated;corpstore;'
+              'corpstore;blob;"https://corpstore.blob.core.windows.net/docs/f{i}.docx";'
+              '"/corpstore/docs/f{i}.docx";e1f53a26-b01e-0027-43d1-00a6c400{i:04d};0;10.0.1.5:5{i:04d};'
+              '2021-08-06;500;0;271;{b};0;;;"0x8D9CE4A5C3A1DB3";Monday, 30-Nov-26 20:34:54 GMT;;'
+              '"Azure-Storage/12.14.1 (.NET 6.0.1)";;"7b1e{i:04d}";;;;;;;;\n')
+
+
+@pytest.mark.parametrize("command", ["train", "inspect"])
+def test_an_azure_storage_analytics_log_without_a_header_is_refused(command: str, tmp_path) -> None:
+    # What was wrong: Azure Storage's analytics log (';'-parted, no header line) trained on its
+    # first request as the columns' names (columns '10.0.1.5:50000', '2021-08-06'), with only a
+    # warning naming PostgreSQL's csvlog; it is refused now, naming the header line to write.
+    path = tmp_path / "000000.log"
+    path.write_text("".join(_AZURE_LOG.format(s=i % 60, i=i, b=1000 + i) for i in range(60)))
+    out = tmp_path / "m"
+    args = [command, str(path)] + (["-o", str(out)] if command == "train" else [])
+    one_line_error(args, "an Azure Storage analytics log (version 2.0, fields parted by ';') has "
+                         "no header line", out)
+    one_line_error(args, "(echo 'version-number;request-start-time;operation-type;", out)
+    one_line_error(args, "reserved-field;authorization-detail'; cat FILE) > FILE.csv", out)

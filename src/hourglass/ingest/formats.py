@@ -324,6 +324,23 @@ _SNORT3_CSV = re.compile(rb"\s*\d{2}/\d{2}(?:/\d{2})?-\d{2}:\d{2}:\d{2}\.\d+ ?,[
                          rb"\d+:\d+:\d+ ?(?:,|\r?\n)")
 #: its default fields (alert_csv.fields), the header line to write before its lines
 _SNORT3_CSV_FIELDS = "timestamp,pkt_num,proto,pkt_gen,pkt_len,dir,src_ap,dst_ap,rule,action"
+#: Azure Storage's analytics log (Storage Analytics logging, its $logs container's blobs): fields
+#: parted by ';', no header line, its version (1.0, 2.0) then the request's start time and the
+#: operation ('2.0;2026-12-01T08:00:00.1234567Z;GetBlob;Success;200;...'), its first request taken
+#: for the columns' names (a column named '10.0.1.5:52153')
+_AZURE_STORAGE_LOG = re.compile(rb"\s*([12])\.0;\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z;[A-Za-z]+;")
+#: its fields, as Microsoft's 'Storage Analytics log format' names them: version 1.0's, then
+#: the ones version 2.0 adds
+_AZURE_STORAGE_FIELDS = (
+    "version-number;request-start-time;operation-type;request-status;http-status-code;"
+    "end-to-end-latency-in-ms;server-latency-in-ms;authentication-type;requester-account-name;"
+    "owner-account-name;service-type;request-url;requested-object-key;request-id-header;"
+    "operation-count;requester-ip-address;request-version-header;request-header-size;"
+    "request-packet-size;response-header-size;response-packet-size;request-content-length;"
+    "request-md5;server-md5;etag-identifier;last-modified-time;conditions-used;user-agent-header;"
+    "referrer-header;client-request-id")
+_AZURE_STORAGE_FIELDS_2 = (";user-object-id;tenant-id;application-id;audience;issuer;"
+                           "user-principal-name;reserved-field;authorization-detail")
 #: a CSV with no header line, every field quoted and its time first ('"2024-12-07 10:00:00",
 #: "alice","alice,HQ","10.0.0.5","198.51.100.7","Allowed",...'): Cisco Umbrella's logs (DNS, proxy,
 #: firewall) as its S3 export writes them, or a Zscaler NSS feed's CSV output format ('"Sat Dec 07
@@ -396,6 +413,13 @@ def _web_log(p: Any, head: bytes) -> None:
                          "read as the columns' names); write one naming its fields (alert_csv.fields) "
                          f"before its lines: (echo '{_SNORT3_CSV_FIELDS}'; sed 's/, /,/g' FILE) > FILE.csv "
                          "for the default fields, or have Snort 3 write alert_json")
+    if (azure := _AZURE_STORAGE_LOG.match(head)) is not None:
+        names = _AZURE_STORAGE_FIELDS + (_AZURE_STORAGE_FIELDS_2 if azure.group(1) == b"2" else "")
+        raise InputError(f"{p}: an Azure Storage analytics log (version {azure.group(1).decode()}.0, "
+                         "fields parted by ';') has no header line (its first request would be read "
+                         "as the columns' names); write one naming its fields before its lines: "
+                         f"(echo '{names}'; cat FILE) > FILE.csv, or read the same requests from "
+                         "Azure Monitor's resource logs (StorageBlobLogs)")
     if _QUOTED_NO_HEADER.match(head):
         fields = len(next(csv.reader(io.StringIO(head.decode("utf-8", "replace").lstrip()))))
         raise InputError(f"{p}: a CSV with no header line (every field quoted, its time first: Cisco "
