@@ -41,3 +41,23 @@ def test_an_event_with_a_data_or_events_list_is_no_api_page(tmp_path: Path) -> N
         page.write_text(json.dumps(doc))
         result = runner.invoke(app, ["inspect", str(page)])
         assert result.exit_code == 2 and "(jq -c '.data[]')" in result.output, result.output
+
+
+def test_a_compressed_file_is_named_not_a_csv_error(tmp_path: Path) -> None:
+    # What was wrong: the look for an access or print report's title before its header parsed a
+    # file's first lines as CSV, and a bzip2 file's bytes (a carriage return inside a line) raised
+    # csv.Error out of the reader: a traceback where 'bzip2-compressed data, and only gzip is read
+    # directly' was said before.
+    import bz2
+
+    import pytest
+
+    from hourglass.errors import InputError
+    from hourglass.ingest.readers import read_table
+    from hourglass.ingest.tables import report_header_at
+
+    assert report_header_at([b"BZh91AY&SY\x8f\rx\n", b"Time,User,Pages\n", b"1,2,3\n"]) == 0
+    p = tmp_path / "flows.csv"
+    p.write_bytes(bz2.compress(b"".join(b"%d,a\r\n" % i for i in range(500))) + b"\n\rx\ny\n")
+    with pytest.raises(InputError):
+        read_table(p)

@@ -2430,8 +2430,18 @@ def report_header_at(lines: list[bytes]) -> int:
     1
     >>> report_header_at([b"a,b,c\n", b"1,2,3\n"]), report_header_at([b"a;b;c\n", b"x,y,z\n", b"1,2,3\n"])
     (0, 0)
+    >>> report_header_at([b"BZh91AY&SY\x8f\rx\n", b"Time,User,Pages\n", b"1,2,3\n"])
+    0
     """
     texts = [without_boms(line).decode("utf-8", "replace").rstrip("\r\n") for line in lines if line]
+    try:
+        return _report_header_in(texts)
+    except csv.Error:  # (a carriage return inside a line, compressed or binary bytes: no report)
+        return 0
+
+
+def _report_header_in(texts: list[str]) -> int:
+    """:func:`report_header_at` of the lines ``texts`` (decoded, their line ends left out)."""
     if not texts or any(sum(1 for f in next(csv.reader([texts[0]], delimiter=d), []) if f.strip()) > 1
                         for d in ",;\t|"):
         return 0  # (a title is one field by any delimiter: 'a;b;c' is a header of its own)
