@@ -70,6 +70,9 @@ _PRI = re.compile(r"\s*<\d{1,3}>")
 _HEADER_TIME = re.compile(r"\s*(?:<\d{1,3}>)?(?:1 )?(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?"
                           r"(?:Z|[+-]\d{2}:?\d{2})?)(?=\s)")
 _SNIFF_LINES = 8  # the lines of a file's head that sniffing reads
+# a JSON array's start: '[' then a value ('[{', '["a', '[1,', '[]'), never a log line's bracketed
+# time, as Asterisk writes each line of its logs: '[2024-03-01 08:00:00] SECURITY[1234] ...'
+_JSON_ARRAY = re.compile(rb'\[\s*(?:[{\["\]]|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?\s*[,\]]|true|false|null)')
 # the words netfilter (iptables/UFW LOG) writes without a value: IP's don't/more-fragments and
 # congestion bits, TCP's flags; one 'flags' column of them (a SYN alone is a scan's mark)
 _NETFILTER_FLAGS = frozenset(("CE", "DF", "MF", "CWR", "ECE", "URG", "ACK", "PSH", "RST", "SYN", "FIN"))
@@ -416,7 +419,7 @@ def looks_like_kv(head: bytes) -> bool:
     True
     """
     text = without_boms(head)
-    if text.lstrip().startswith((b"{", b"[")):
+    if text.lstrip().startswith(b"{") or _JSON_ARRAY.match(text.lstrip()):
         return False
     lines = text.split(b"\n")
     if len(lines) > 1:
