@@ -35,3 +35,25 @@ def test_an_asterisk_security_log_is_sniffed_as_key_value_lines(tmp_path: Path) 
     for doc in ([{"a": "x=1 y=2 z=3"}], ["a=1 b=2 c=3"] * 3, [1, 2, 3]):
         assert not looks_like_kv(json.dumps(doc).encode() + b"\n")
         assert not looks_like_kv(json.dumps(doc, indent=2).encode() + b"\n")
+
+
+def test_an_asterisk_security_events_account_is_an_identity(tmp_path: Path) -> None:
+    # What was wrong: the AccountID of Asterisk's security log (the extension that registered,
+    # 1000-1019) was min-max scaled as an amount, so a brute force's guessed accounts 350, 351 ...
+    # were explained by their size ('AccountID=350 (99%)') and extension 1020 neighboured 1019.
+    import pandas as pd
+
+    from hourglass.features.roles import PHONE_NUMBERS, infer_role
+    from hourglass.features.tabular import TabularPreprocessor
+    from hourglass.ingest.formats import get_format
+
+    path = tmp_path / "security"
+    path.write_text("".join(_security_line(i) for i in range(200)))
+    df = get_format("kv").read(path)
+    pre = TabularPreprocessor().fit(df)
+    assert pre.roles_["AccountID"] == "categorical", (pre.roles_["AccountID"], pre.reasons_["AccountID"])
+    assert pre.reasons_["AccountID"] == PHONE_NUMBERS
+    # another table's AccountID keeps its role as before
+    ids = pd.Series([1000.0 + i % 20 for i in range(200)])
+    assert infer_role("AccountID", ids, max_categories=50, columns=["AccountID", "bytes", "user"]) \
+        == infer_role("AccountID", ids, max_categories=50)

@@ -579,6 +579,14 @@ _PHONE_NAMES = frozenset({"callingpartynumber", "originalcallingpartynumber", "c
                           "calleridnumber", "calleeidnumber", "destinationnumber", "callingnumber",
                           "callednumber", "callernumber", "calleenumber", "ani", "dnis", "msisdn"})
 _ASTERISK_CDR_PHONES = frozenset({"src", "dst", "cnum", "dnid"})
+#: the fields of an event of Asterisk's security log (res_security_log: ``SecurityEvent="..."``,
+#: read as the ``kv`` format reads its comma-parted pairs), three at least tell it: its
+#: ``AccountID`` is the endpoint or extension that tried to register or call (``1001``), an
+#: identity as a CDR's ``src`` is (a brute force's ``100``, ``101`` ... no nearer to normal than
+#: ``alice``)
+_ASTERISK_SECURITY_TELLS = frozenset({"securityevent", "eventtv", "eventversion", "service",
+                                      "localaddress", "remoteaddress", "sessionid"})
+_ASTERISK_SECURITY_ACCOUNT = "accountid"
 #: the reason a call's number is a code (:data:`_PHONE_NAMES`); its digits are read without a
 #: leading ``+`` or zeros (:func:`unpadded`), as a CSV reader reads ``+4420...`` and ``004420...``
 PHONE_NUMBERS = "a phone number or extension (a caller or callee, an identity: no magnitude)"
@@ -1241,7 +1249,9 @@ def _coded(name: str, key: str, leaf: str, values: pd.Series,
             and not near_unique(len(np.unique(v)), len(v))):  # (a row's own: an identifier still)
         return "Jamf Pro's inventory id of a computer or mobile device (jssID: no magnitude)"
     if ((key in _PHONE_NAMES or leaf in _PHONE_NAMES
-         or (key in _ASTERISK_CDR_PHONES and _asterisk_cdr(tells.names)))
+         or (key in _ASTERISK_CDR_PHONES and _asterisk_cdr(tells.names))
+         or (key == _ASTERISK_SECURITY_ACCOUNT
+             and _leaves_told(tells.names, _ASTERISK_SECURITY_TELLS) >= 3))
             and _whole_numbers(values) is not None):
         return PHONE_NUMBERS
     if _code_numbers(key, values):
