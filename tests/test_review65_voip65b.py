@@ -57,3 +57,16 @@ def test_an_asterisk_security_events_account_is_an_identity(tmp_path: Path) -> N
     ids = pd.Series([1000.0 + i % 20 for i in range(200)])
     assert infer_role("AccountID", ids, max_categories=50, columns=["AccountID", "bytes", "user"]) \
         == infer_role("AccountID", ids, max_categories=50)
+
+
+def test_an_asterisk_security_events_time_is_its_event_time() -> None:
+    # What was wrong: the bracketed time before each line of Asterisk's security log
+    # ('[2024-03-01 08:00:04] SECURITY[1234] ...') was not read, so its events had no event time:
+    # a stream's ECS alert for a replayed log said the time it was scored as its @timestamp.
+    from hourglass.ingest.kv import parse_kv
+
+    assert parse_kv(_security_line(4))["timestamp"] == "2024-03-01 08:00:04"
+    # an RFC 5424 header's time as before; a bracket holding no time gives none
+    row = parse_kv("<6>1 2025-01-02T03:04:05Z gw app - - - a=1 b=2 c=3")
+    assert row["timestamp"] == "2025-01-02T03:04:05Z"
+    assert "timestamp" not in parse_kv("[UFW BLOCK] a=1 b=2 c=3")

@@ -20,8 +20,9 @@ its ``date`` and ``time`` joined, else its ``ts`` or ``time`` (a ``timestamp``, 
 nanoseconds, is read as ``eventtime`` is: seconds), else its ``datetime`` (Mimecast's SIEM
 logs, ``datetime=2024-03-01T08:00:00+0000|aCode=...|Sender=...``), else the RFC 3339 time of a
 syslog header the line starts with (netfilter lines as rsyslog or journald forward them:
-``2025-03-03T09:14:07.123456+00:00 gw kernel: ...``). A BSD syslog time (``Nov 14 22:13:20``) has no year and
-gives no event time.
+``2025-03-03T09:14:07.123456+00:00 gw kernel: ...``), or Asterisk's bracketed one (its security
+log: ``[2024-03-01 08:00:00] SECURITY[1234] res_security_log.c: ...``). A BSD syslog time
+(``Nov 14 22:13:20``) has no year and gives no event time.
 
 Examples
 --------
@@ -66,9 +67,10 @@ _PIPE_ESCAPE = re.compile(r"\\([=|\\])")
 _COMMA_PAIR = re.compile(r'(?:^|(?<=[\s,:]))([A-Za-z_][\w.\-]*)=("(?:[^"\\]|\\.)*")(?=,|\s*$)')
 # a syslog priority right before the first pair, as FortiGate sends its lines ('<189>date=...')
 _PRI = re.compile(r"\s*<\d{1,3}>")
-# a syslog header's RFC 3339 time (rsyslog's and journald's forwarding, RFC 5424): '<6>1 2025-...'
-_HEADER_TIME = re.compile(r"\s*(?:<\d{1,3}>)?(?:1 )?(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?"
-                          r"(?:Z|[+-]\d{2}:?\d{2})?)(?=\s)")
+# a syslog header's RFC 3339 time (rsyslog's and journald's forwarding, RFC 5424): '<6>1 2025-...',
+# or Asterisk's bracketed one before each line of its logs: '[2024-03-01 08:00:00] SECURITY[1234] ...'
+_HEADER_TIME = re.compile(r"\s*(?:<\d{1,3}>)?(?:1 )?\[?(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?"
+                          r"(?:Z|[+-]\d{2}:?\d{2})?)(?=\s|\] )")
 _SNIFF_LINES = 8  # the lines of a file's head that sniffing reads
 # a JSON array's start: '[' then a value ('[{', '["a', '[1,', '[]'), never a log line's bracketed
 # time, as Asterisk writes each line of its logs: '[2024-03-01 08:00:00] SECURITY[1234] ...'
