@@ -174,10 +174,22 @@ def _value(v: Any) -> Any:
 
 
 def _attr(element: Any, name: str) -> Any:
+    """Attribute ``name`` of an XML-derived element: the parser's ``{"#attributes": {name: v}}``,
+    or ``{"@name": v}`` as xmltodict writes it (python-evtx's XML records through
+    ``xmltodict.parse``, a NetApp ONTAP audit's EVTX converted so), else ``None``.
+
+    Examples
+    --------
+    >>> _attr({"#attributes": {"SystemTime": "2024-03-01T08:00:00Z"}}, "SystemTime")
+    '2024-03-01T08:00:00Z'
+    >>> _attr({"@SystemTime": "2024-03-01T08:00:00Z"}, "SystemTime")
+    '2024-03-01T08:00:00Z'
+    """
     if isinstance(element, Mapping):
         attrs = element.get("#attributes")
         if isinstance(attrs, Mapping):
             return attrs.get(name)
+        return element.get("@" + name)
     return None
 
 

@@ -1,0 +1,37 @@
+"""Regression tests: backup and NAS telemetry (NetApp ONTAP audits, Synology, QNAP, Veeam)."""
+from __future__ import annotations
+
+import json
+
+from hourglass.ingest.evtx import dump_row
+
+
+def _ontap_xmltodict(second: int) -> dict:
+    # a NetApp ONTAP audit record (EVTX) as python-evtx's XML through xmltodict.parse writes it:
+    # attributes as '@Name' keys, not the evtx parser's '#attributes'
+    return {"Event": {"@xmlns": "http://schemas.microsoft.com/win/2004/08/events/event", "System": {
+        "Provider": {"@Name": "NetApp-Security-Auditing",
+                     "@Guid": "{3CB2A168-FE19-4A4E-BDAD-DCF422F13473}"},
+        "EventID": "4660", "EventName": "Delete Object", "Version": "101.3", "Source": "CIFS",
+        "Level": "0", "Opcode": "0", "Keywords": "0x8020000000000000", "Result": "Audit Success",
+        "TimeCreated": {"@SystemTime": f"2024-03-01T02:10:{second:02d}.000000Z"},
+        "Correlation": None, "Channel": "Security", "Computer": "svm_cifs/corp",
+        "Security": None},
+        "EventData": {"Data": [{"@Name": "SubjectIP", "@IPVersion": "4", "#text": "10.9.9.9"},
+                               {"@Name": "SubjectUserName", "#text": "dave"},
+                               {"@Name": "ObjectName", "#text": f"(vol_fin);/finance/l{second}.xlsx"}]}}}
+
+
+def test_an_xmltodict_evtx_records_time_and_provider_are_read(tmp_path) -> None:
+    # What was wrong: EVTX records converted to JSON by xmltodict (attributes as '@SystemTime',
+    # '@Name': a NetApp ONTAP audit so converted) were read with no time and no provider, every
+    # row 'lacks' its timestamp; '@' attributes are read as the parser's '#attributes' are.
+    from hourglass.ingest.tables import iter_table
+
+    row = dump_row(_ontap_xmltodict(5))
+    assert row["timestamp"] == "2024-03-01T02:10:05.000000Z"
+    assert row["Provider"] == "NetApp-Security-Auditing"
+    path = tmp_path / "ontap.json"
+    path.write_text("".join(json.dumps(_ontap_xmltodict(i)) + "\n" for i in range(20)))
+    df = next(iter_table(path, fmt="evtx"))
+    assert df["timestamp"].notna().all() and set(df["Provider"]) == {"NetApp-Security-Auditing"}
