@@ -35,3 +35,18 @@ def test_an_xmltodict_evtx_records_time_and_provider_are_read(tmp_path) -> None:
     path.write_text("".join(json.dumps(_ontap_xmltodict(i)) + "\n" for i in range(20)))
     df = next(iter_table(path, fmt="evtx"))
     assert df["timestamp"].notna().all() and set(df["Provider"]) == {"NetApp-Security-Auditing"}
+
+
+def test_a_size_in_petabytes_is_read_as_bytes() -> None:
+    # What was wrong: a backup or NAS capacity written in petabytes ('1.2 PB', Veeam's or a NAS
+    # volume's total) was no size: one such cell among '950.5 TB' and '12.5 GB' made the column
+    # text values (a category per size); PB and PiB are read as bytes like TB.
+    import pandas as pd
+
+    from hourglass._numbers import with_sizes
+    from hourglass.features.roles import infer_role
+
+    sizes = pd.Series(["12.5 GB", "950.5 TB", "1.2 PB", "3 KB", "1 PiB"] * 4)
+    assert infer_role("TotalSize", sizes, max_categories=50)[0] == "numeric"
+    read = with_sizes(pd.to_numeric(sizes, errors="coerce"), sizes)
+    assert read.iloc[2] == 1.2 * 1024.0 ** 5 and read.iloc[4] == 1024.0 ** 5

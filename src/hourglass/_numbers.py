@@ -173,10 +173,10 @@ def label_numbers(s: pd.Series) -> pd.Series:
 
 
 #: a size in bytes as a print log or a file listing writes it, its unit after the number
-#: (PaperCut's print log's ``Size``, ``330 kb``, ``48.2 MB``): kilo, mega, giga and tera as
-#: powers of 1,024, as those tools count them
-_SIZE = r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([kKmMgGtT]?)(?:[iI]?[bB]|[bB]ytes?)\s*$"
-_SIZE_POWERS = {"": 0, "k": 1, "m": 2, "g": 3, "t": 4}
+#: (PaperCut's print log's ``Size``, ``330 kb``, ``48.2 MB``; a backup job's or a NAS volume's
+#: ``1.2 PB``): kilo, mega, giga, tera and peta as powers of 1,024, as those tools count them
+_SIZE = r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([kKmMgGtTpP]?)(?:[iI]?[bB]|[bB]ytes?)\s*$"
+_SIZE_POWERS = {"": 0, "k": 1, "m": 2, "g": 3, "t": 4, "p": 5}
 
 
 def with_sizes(numbers: pd.Series, text: pd.Series) -> pd.Series:
@@ -186,9 +186,9 @@ def with_sizes(numbers: pd.Series, text: pd.Series) -> pd.Series:
 
     Examples
     --------
-    >>> text = pd.Series(["330 kb", "48.2 MB", "12", "1GiB", "11 in", None, "7 bytes"])
+    >>> text = pd.Series(["330 kb", "48.2 MB", "12", "1GiB", "11 in", None, "7 bytes", "2 PB"])
     >>> with_sizes(pd.to_numeric(text, errors="coerce"), text).tolist()
-    [337920.0, 50541363.2, 12.0, 1073741824.0, nan, nan, 7.0]
+    [337920.0, 50541363.2, 12.0, 1073741824.0, nan, nan, 7.0, 2251799813685248.0]
     """
     unread = numbers.isna().to_numpy(dtype=bool) & text.notna().to_numpy(dtype=bool)
     if not unread.any():
