@@ -50,3 +50,31 @@ def test_a_size_in_petabytes_is_read_as_bytes() -> None:
     assert infer_role("TotalSize", sizes, max_categories=50)[0] == "numeric"
     read = with_sizes(pd.to_numeric(sizes, errors="coerce"), sizes)
     assert read.iloc[2] == 1.2 * 1024.0 ** 5 and read.iloc[4] == 1024.0 ** 5
+
+
+def test_stream_reads_a_size_in_bytes_as_score_does(tmp_path) -> None:
+    # What was wrong: an entity model keyed on a NAS user, trained on Synology's file transfer log
+    # ('File size' as '93.25 KB', read as bytes by train and score), stopped 'stream' at its first
+    # row: "field 'File size' is not a number ('93.25 Bytes')"; the stream reads sizes as score does.
+    from hourglass.cli import app
+    from hourglass.cli.stream_entity import EntityStream
+    from hourglass.pipeline import load
+    from tests._cli import runner
+
+    units = ["Bytes", "KB", "MB", "GB"]
+    lines = ["User,Time,Event,File size"] + [
+        f"u{i % 3},2024/03/01 08:{i % 60:02d}:00,{'Read' if i % 4 else 'Delete'},"
+        f"{1 + i % 9}.25 {units[i % 4]}" for i in range(90)]
+    (tmp_path / "t.csv").write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(tmp_path / "t.csv"), "--entity-col", "User",
+                              "--timestamp-col", "Time", "--bucket", "10min", "--epochs", "1",
+                              "-q", "-o", str(model)])
+    assert res.exit_code == 0, res.output
+    rows = [{"User": "u1", "Time": f"2024/03/02 09:0{i}:00", "Event": "Delete",
+             "File size": f"{i}.5 GB"} for i in range(3)]
+    stream = EntityStream(load(model))
+    _, bad = stream.feed(rows, [1, 2, 3])
+    assert bad == []
+    out = stream.close_all()
+    assert out is not None and list(out["rows"]) == [3]

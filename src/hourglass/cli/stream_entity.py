@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from hourglass._columns import counted, listed_columns, near_names
+from hourglass._numbers import with_sizes
 from hourglass._times import future_problem, not_a_timestamp, time_length
 from hourglass.cli._output import err, output_failed_text, settle_bad_lines, skipped_lines_text
 from hourglass.errors import HourglassError, InputError
@@ -82,15 +83,25 @@ def parse_lateness(text: str | None, bucket: pd.Timedelta) -> pd.Timedelta:
 
 def _not_number(value: Any) -> bool:
     """Whether a JSON value of a numeric column is neither a number, null, blank, ``-`` /
-    ``(empty)`` (missing) nor numeric text (what ``score`` would refuse at that row)."""
+    ``(empty)`` (missing) nor numeric text, a size in bytes among it (``'93.25 KB'``, read as
+    its bytes as ``score`` reads it): what ``score`` would refuse at that row.
+
+    Examples
+    --------
+    >>> [_not_number(v) for v in (3, "4.5", "-", "93.25 Bytes", "12.5 GB", "many")]
+    [False, False, False, False, False, True]
+    """
     if value is None or isinstance(value, bool | int | float):
         return False
     if isinstance(value, str):
         from hourglass.features.roles import NUMBER_GAPS
 
         text = value.strip()
-        return bool(text) and text not in NUMBER_GAPS and \
-            pd.isna(pd.to_numeric(pd.Series([text]), errors="coerce").iloc[0])
+        if not text or text in NUMBER_GAPS:
+            return False
+        cell = pd.Series([text])
+        number = pd.to_numeric(cell, errors="coerce")
+        return bool(pd.isna(number.iloc[0]) and pd.isna(with_sizes(number, cell).iloc[0]))
     return True
 
 
