@@ -78,3 +78,15 @@ def test_stream_reads_a_size_in_bytes_as_score_does(tmp_path) -> None:
     assert bad == []
     out = stream.close_all()
     assert out is not None and list(out["rows"]) == [3]
+
+
+def test_a_qnap_users_entity_is_the_alerts_user() -> None:
+    # What was wrong: an entity model keyed on QNAP QuLog's 'Users' column (its connection log's
+    # account) gave ECS alerts with no user.name and no related.user ('anomalous Users dave' only
+    # in the message), where Synology's 'User' gave user.name; 'Users' is the user's name now.
+    from hourglass.serve.ecs import _entity_fields, ecs_target
+
+    assert ecs_target("Users") == "user.name"
+    doc: dict = {}
+    _entity_fields(doc, "Users", "dave")
+    assert doc["user"] == {"name": "dave"}

@@ -128,7 +128,9 @@ _TARGETS = {
                   # export's primary user, a Jamf Pro webhook's computer's user
                   "actor.userprincipalname", "primary user upn", "computer.username",
                   # a SonicWall line's user (an SSL VPN's or the firewall's own log-in: usr="alice")
-                  "usr"),
+                  "usr",
+                  # a QNAP NAS's connection log (QuLog Center's CSV export): the account in 'Users'
+                  "users"),
     "user.target.name": ("targetusername",),
     # the accounts' domains of a Windows event (CORP of CORP\alice), as Winlogbeat maps them: an
     # alert named an account without the domain it belongs to (a trusted domain's Administrator)
