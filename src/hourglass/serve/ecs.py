@@ -840,6 +840,34 @@ _LONG_FIELDS = frozenset({"http.response.status_code", "process.pid", "process.p
 
 #: the protocol letters of an Azure NSG flow log's tuples (version 1 and 2: T for TCP, U for UDP)
 _NSG_TRANSPORTS = {"T": "tcp", "U": "udp"}
+#: the transports' names (IANA's protocol keywords, lowercase, and the spellings tools use for
+#: them: icmpv6, tcp6): what ECS' network.transport holds. A protocol field's other word is the
+#: application's protocol, network.protocol: a Teleport session's ``proto`` ``ssh`` (``kube``,
+#: ``db``), as Elastic's Teleport integration maps it, went to network.transport ``ssh``
+_TRANSPORT_NAMES = frozenset({
+    "tcp", "udp", "icmp", "icmpv6", "icmp6", "ipv6-icmp", "igmp", "gre", "esp", "ah", "sctp",
+    "udplite", "udp-lite", "dccp", "ipip", "ipencap", "ip", "ipv4", "ipv6", "ip6", "ospf", "ospfigp",
+    "pim", "vrrp", "carp", "l2tp", "egp", "igp", "rsvp", "eigrp", "tcp6", "udp6", "hopopt",
+    "ipv6-frag", "ipv6-route", "ipv6-opts", "ipv6-nonxt", "ipcomp", "mobility-header", "ethernet",
+    "any"})
+
+
+def _application_protocol(value: Any) -> bool:
+    """Whether ``value``, a protocol field's, names an application's protocol (``ssh``, ``http``)
+    rather than a transport (:data:`_TRANSPORT_NAMES`, an IANA number, an NSG flow's letter).
+
+    Examples
+    --------
+    >>> _application_protocol("ssh"), _application_protocol("TCP"), _application_protocol("6")
+    (True, False, False)
+    >>> _application_protocol("T"), _application_protocol(17.0), _application_protocol(None)
+    (False, False, False)
+    """
+    if not isinstance(value, str):
+        return False
+    text = value.strip()
+    return (bool(text) and text != "-" and text not in _NSG_TRANSPORTS
+            and not re.fullmatch(r"\d+(\.0)?", text) and text.lower() not in _TRANSPORT_NAMES)
 
 
 #: the start of a Windows object manager's path (``\Device\HarddiskVolume4``, ``\??\C:``,
@@ -977,6 +1005,8 @@ def _ecs_field(key: Any, value: Any, fmt: str | None = None,
         # a service named by its port (Check Point's service=443), no protocol's name (http):
         # network.protocol "443" named none
         target = "destination.port"
+    if target == "network.transport" and _application_protocol(value):
+        target = "network.protocol"  # proto=ssh: the application's, no transport
     mapped = _ecs_value(target, value)
     if mapped is not None:
         return target, mapped

@@ -1,0 +1,21 @@
+"""Privileged-access audit logs (Vault, CyberArk, Teleport, BeyondTrust) read, scored and
+turned into ECS alerts."""
+
+from __future__ import annotations
+
+from hourglass.serve.ecs import AlertRule, to_ecs
+
+_ALERT = {"row": 0, "score": 2.0, "severity": "high", "calibrated": 0.99}
+
+
+def _rule() -> AlertRule:
+    return AlertRule(name="autoencoder", id="x", input="table", threshold=1.0)
+
+
+def test_a_teleport_sessions_proto_is_its_application_protocol() -> None:
+    # What was wrong: a Teleport session event's proto 'ssh' went to ECS network.transport
+    # ('ssh' where tcp/udp belong); a protocol field's word that names no transport is now
+    # network.protocol.
+    doc = to_ecs(_ALERT, _rule(), fields={"proto": "ssh", "user": "bob"})
+    assert doc["network"] == {"protocol": "ssh"}
+    assert to_ecs(_ALERT, _rule(), fields={"proto": "TCP"})["network"] == {"transport": "tcp"}
