@@ -19,3 +19,16 @@ def test_a_teleport_sessions_proto_is_its_application_protocol() -> None:
     doc = to_ecs(_ALERT, _rule(), fields={"proto": "ssh", "user": "bob"})
     assert doc["network"] == {"protocol": "ssh"}
     assert to_ecs(_ALERT, _rule(), fields={"proto": "TCP"})["network"] == {"transport": "tcp"}
+
+
+def test_a_csv_reports_user_name_is_the_alerts_user() -> None:
+    # What was wrong: an entity model keyed on a PAM report's 'User Name' (BeyondTrust Password
+    # Safe's CSV export) gave ECS alerts with no user.name, the account only in the message.
+    rule = AlertRule(name="autoencoder", id="x", input="entity", threshold=1.0,
+                     entity_field="User Name")
+    alert = {"entity": "CORP\\bob", "bucket_start": "2024-03-08T23:00:00",
+             "bucket_end": "2024-03-09T00:00:00", "rows": 50, "score": 4.3, "severity": "critical",
+             "calibrated": 1.0}
+    doc = to_ecs(alert, rule)
+    assert doc["user"] == {"name": "CORP\\bob"}
+    assert doc["related"]["user"] == ["CORP\\bob"]

@@ -130,7 +130,10 @@ _TARGETS = {
                   # a SonicWall line's user (an SSL VPN's or the firewall's own log-in: usr="alice")
                   "usr",
                   # a QNAP NAS's connection log (QuLog Center's CSV export): the account in 'Users'
-                  "users"),
+                  "users",
+                  # a CSV report's account as its header spells it (BeyondTrust Password Safe's
+                  # and other PAM products' activity exports: 'User Name', CORP\alice)
+                  "user name"),
     "user.target.name": ("targetusername",),
     # the accounts' domains of a Windows event (CORP of CORP\alice), as Winlogbeat maps them: an
     # alert named an account without the domain it belongs to (a trusted domain's Administrator)
