@@ -32,3 +32,13 @@ def test_a_csv_reports_user_name_is_the_alerts_user() -> None:
     doc = to_ecs(alert, rule)
     assert doc["user"] == {"name": "CORP\\bob"}
     assert doc["related"]["user"] == ["CORP\\bob"]
+
+
+def test_a_vault_audit_entrys_client_is_the_alerts_source() -> None:
+    # What was wrong: a HashiCorp Vault audit entry's client (request.remote_address and
+    # .remote_port, read as nested JSON) went under hourglass.fields: the alert had no source.ip.
+    fields = {"request.remote_address": "198.51.100.23", "request.remote_port": 53422,
+              "auth.display_name": "ldap-bob"}
+    doc = to_ecs(_ALERT, _rule(), fields=fields)
+    assert doc["source"] == {"ip": "198.51.100.23", "port": 53422}
+    assert doc["related"]["ip"] == ["198.51.100.23"]

@@ -227,6 +227,10 @@ ECS_FIELDS.update({
     "properties.host": "url.domain", "properties.requesturi": "url.original",
     "properties.httpmethod": "http.request.method", "properties.httpstatus": "http.response.status_code",
     "properties.useragent": "user_agent.original"})
+# HashiCorp Vault's audit device (JSON lines, one a request or response): the client that asked,
+# request.remote_address and .remote_port, as Elastic's Vault integration maps them; the
+# alerts of a model of its entries named no address
+ECS_FIELDS.update({"request.remote_address": "source.ip", "request.remote_port": "source.port"})
 
 # Where a format's own field names mean something else than the same names elsewhere (matched
 # exactly: audit's numeric 'uid' and its ENRICHED 'UID', the account name): Linux audit's
