@@ -42,3 +42,14 @@ def test_a_vault_audit_entrys_client_is_the_alerts_source() -> None:
     doc = to_ecs(_ALERT, _rule(), fields=fields)
     assert doc["source"] == {"ip": "198.51.100.23", "port": 53422}
     assert doc["related"]["ip"] == ["198.51.100.23"]
+
+
+def test_a_teleport_events_addresses_are_the_alerts_source_and_destination() -> None:
+    # What was wrong: a Teleport audit event's client and node addresses (addr.remote,
+    # addr.local: '203.0.113.77:47682') went under hourglass.fields: a root session from a new
+    # address gave an alert with no source.ip.
+    fields = {"addr.remote": "203.0.113.77:47682", "addr.local": "10.2.0.5:3022", "login": "root"}
+    doc = to_ecs(_ALERT, _rule(), fields=fields)
+    assert doc["source"] == {"ip": "203.0.113.77"}
+    assert doc["destination"] == {"ip": "10.2.0.5"}
+    assert doc["hourglass"]["fields"] == {"login": "root"}

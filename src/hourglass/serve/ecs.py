@@ -231,6 +231,10 @@ ECS_FIELDS.update({
 # request.remote_address and .remote_port, as Elastic's Vault integration maps them; the
 # alerts of a model of its entries named no address
 ECS_FIELDS.update({"request.remote_address": "source.ip", "request.remote_port": "source.port"})
+# Teleport's audit events (session.start, user.login ...): the client's address and the node's,
+# addr.remote and addr.local ('203.0.113.77:47682', the address read without its port), as
+# Elastic's Teleport integration maps them
+ECS_FIELDS.update({"addr.remote": "source.ip", "addr.local": "destination.ip"})
 
 # Where a format's own field names mean something else than the same names elsewhere (matched
 # exactly: audit's numeric 'uid' and its ENRICHED 'UID', the account name): Linux audit's
