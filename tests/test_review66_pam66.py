@@ -53,3 +53,22 @@ def test_a_teleport_events_addresses_are_the_alerts_source_and_destination() -> 
     assert doc["source"] == {"ip": "203.0.113.77"}
     assert doc["destination"] == {"ip": "10.2.0.5"}
     assert doc["hourglass"]["fields"] == {"login": "root"}
+
+
+def test_a_cyberark_cef_shost_address_is_the_alerts_source_ip() -> None:
+    # What was wrong: CyberArk Vault's CEF writes the client's address in shost
+    # (shost=198.51.100.23); it went to source.domain and related.hosts, so the alert of a
+    # password retrieval burst from a new address had no source.ip; an address there is source.ip.
+    from hourglass.ingest.cef import parse_cef
+
+    line = ('<5>Mar 06 13:00:00 VAULT01 CEF:0|Cyber-Ark|Vault|12.6.0000|295|Retrieve password|5|'
+            'act="Retrieve password" suser=alice fname=Root\\Operating System-WinDomain-corp.local-svc_db '
+            'dvc= shost=198.51.100.23 dhost=srv-db.corp.local duser=svc_db msg=')
+    rule = AlertRule(name="autoencoder", id="x", input="table", threshold=1.0, data_format="cef")
+    doc = to_ecs(_ALERT, rule, fields=parse_cef(line))
+    assert doc["source"] == {"ip": "198.51.100.23"}
+    assert doc["destination"] == {"domain": "srv-db.corp.local"}
+    assert doc["related"]["ip"] == ["198.51.100.23"]
+    # the record's own src wins; its shost stays a name
+    both = to_ecs(_ALERT, rule, fields={"src": "10.0.0.1", "shost": "10.9.9.9"})
+    assert both["source"] == {"ip": "10.0.0.1", "domain": "10.9.9.9"}

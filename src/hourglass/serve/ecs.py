@@ -849,6 +849,27 @@ _WEB_CLIENT = frozenset({"remote_addr"})
 _LONG_FIELDS = frozenset({"http.response.status_code", "process.pid", "process.parent.pid"})
 
 
+#: a host's name field -> its address field: a name that is an IP address goes there
+_HOST_ADDRESSES = {"source.domain": "source.ip", "destination.domain": "destination.ip"}
+
+
+def _address(value: Any) -> bool:
+    """Whether ``value`` is an IP address written alone (no port, no name around it).
+
+    Examples
+    --------
+    >>> _address("10.0.3.11"), _address(" 2001:db8::1 "), _address("srv1.corp.local"), _address(None)
+    (True, True, False, False)
+    """
+    if not isinstance(value, str):
+        return False
+    try:
+        ipaddress.ip_address(value.strip())
+    except ValueError:
+        return False
+    return True
+
+
 #: the protocol letters of an Azure NSG flow log's tuples (version 1 and 2: T for TCP, U for UDP)
 _NSG_TRANSPORTS = {"T": "tcp", "U": "udp"}
 #: the transports' names (IANA's protocol keywords, lowercase, and the spellings tools use for
@@ -1011,6 +1032,12 @@ def _ecs_field(key: Any, value: Any, fmt: str | None = None,
         # response_code="0": no response sent)
     if fmt == "suricata-eve" and key == "dns.queries":
         value = _first_rrname(value)
+    if target in _HOST_ADDRESSES and _address(value) and not (
+            fields and any(k != key and not _missing(v) and ecs_target(k, fmt) == _HOST_ADDRESSES[target]
+                           for k, v in fields.items())):
+        # a host "name" that is an address (CyberArk's CEF shost=10.0.3.11, the client that
+        # asked for a password) is the host's address, where the record names none of its own
+        target = _HOST_ADDRESSES[target]
     if target == "network.protocol" and value is not None and \
             re.fullmatch(r"\d{1,5}(\.0)?", str(value).strip()):
         # a service named by its port (Check Point's service=443), no protocol's name (http):
