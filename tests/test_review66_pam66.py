@@ -67,8 +67,21 @@ def test_a_cyberark_cef_shost_address_is_the_alerts_source_ip() -> None:
     rule = AlertRule(name="autoencoder", id="x", input="table", threshold=1.0, data_format="cef")
     doc = to_ecs(_ALERT, rule, fields=parse_cef(line))
     assert doc["source"] == {"ip": "198.51.100.23"}
-    assert doc["destination"] == {"domain": "srv-db.corp.local"}
+    assert doc["destination"]["domain"] == "srv-db.corp.local"
     assert doc["related"]["ip"] == ["198.51.100.23"]
     # the record's own src wins; its shost stays a name
     both = to_ecs(_ALERT, rule, fields={"src": "10.0.0.1", "shost": "10.9.9.9"})
     assert both["source"] == {"ip": "10.0.0.1", "domain": "10.9.9.9"}
+
+
+def test_a_cef_records_duser_is_the_alerts_destination_user() -> None:
+    # What was wrong: a CEF record's duser (CyberArk Vault's privileged account whose password
+    # was retrieved) had no ECS name: an alert without --keep did not name the account at all.
+    from hourglass.serve.ecs import ecs_named
+
+    fields = {"suser": "alice", "duser": "svc_db", "act": "Retrieve password"}
+    assert ecs_named(fields, "cef") == {"suser": "alice", "duser": "svc_db"}
+    rule = AlertRule(name="autoencoder", id="x", input="table", threshold=1.0, data_format="cef")
+    doc = to_ecs(_ALERT, rule, fields=ecs_named(fields, "cef"))
+    assert doc["destination"] == {"user": {"name": "svc_db"}}
+    assert doc["related"]["user"] == ["alice", "svc_db"]

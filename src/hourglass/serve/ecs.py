@@ -286,7 +286,10 @@ _FORMAT_TARGETS: dict[str, dict[str, str]] = {
             "shost": "source.domain", "sourceHostName": "source.domain",
             "request": "url.original", "requestUrl": "url.original",
             "requestMethod": "http.request.method",
-            "requestClientApplication": "user_agent.original"},
+            "requestClientApplication": "user_agent.original",
+            # the account acted on (a PAM vault's: CyberArk's duser, the privileged account whose
+            # password was retrieved or session opened)
+            "duser": "destination.user.name", "destinationUserName": "destination.user.name"},
     # FortiGate (key=value lines): the device that logged (its serial number, devid, tells a
     # FortiGate log from other key=value lines), and what the firewall did with the connection
     # (action="deny", "accept", "close" ...), as Elastic's Fortinet integration maps them
@@ -1101,7 +1104,7 @@ def _put(doc: dict[str, Any], target: str, mapped: Any, fmt: str | None) -> None
             mapped = name
     _set(doc, target, mapped)
     related = ("related.ip" if target.endswith(".ip") else
-               "related.user" if target.startswith(("user.", "process.user."))
+               "related.user" if target.startswith(("user.", "process.user.", "destination.user."))
                and target.endswith(".name") else
                "related.hosts" if target in ("host.name", "observer.hostname")
                or (target.endswith(".domain") and not target.startswith("user.")) else
