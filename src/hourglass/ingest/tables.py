@@ -843,6 +843,11 @@ _API_PAGES = {
              frozenset({"data", "offset", "pageSize", "count"})),
     "events": ("Verkada API page (its access events under events)",
                frozenset({"events", "next_page_token", "page_size", "page_token"})),
+    # Wi-Fi: the Cisco Meraki Dashboard API's network event log (/networks/{id}/events:
+    # {"message": null, "pageStartAt": ..., "pageEndAt": ..., "events": [...]}), a network's every
+    # association, 802.1X failure and disassociation in one row of its envelope
+    "meraki": ("Cisco Meraki Dashboard API page (/networks/{id}/events: its events under events)",
+               frozenset({"events", "message", "pageStartAt", "pageEndAt"})),
     # Proofpoint TAP's SIEM API (/v2/siem/all, /v2/siem/messages/delivered, ...): its messages
     # and its clicks, two kinds of event, each under two keys
     **{key: ("Proofpoint TAP SIEM API response (its messages under messagesDelivered and "
@@ -854,15 +859,15 @@ _API_PAGES = {
                  frozenset({"type", "data", "meta", "fail"})),
 }
 #: the key of the events of a page whose name in :data:`_API_PAGES` is not that key (Mimecast's
-#: and Brivo's both under data)
-_PAGE_LISTS = {"mimecast": "data"}
+#: and Brivo's both under data, Meraki's and Verkada's under events)
+_PAGE_LISTS = {"mimecast": "data", "meraki": "events"}
 #: what a page whose list has a common field's name holds beside it, so that an event of one
 #: (a webhook's ``{"type": "login", "data": [...]}``, ``{"count": 3, "data": [...]}``, ``{"events":
 #: [...], "page_size": 3}``) is no page: Brivo's ``pageSize``, Verkada's ``next_page_token``,
-#: Mimecast's API 1.0 ``meta`` and ``fail`` (its get-siem-logs files, ``{"type": "MTA", "data":
-#: [...]}``, told by their events' own keys instead: :data:`_MIMECAST_EVENT`)
+#: Meraki's ``pageStartAt``, Mimecast's API 1.0 ``meta`` and ``fail`` (its get-siem-logs files,
+#: ``{"type": "MTA", "data": [...]}``, told by their events' own keys instead: :data:`_MIMECAST_EVENT`)
 _PAGE_NEEDS = {"data": frozenset({"pageSize"}), "events": frozenset({"next_page_token"}),
-               "mimecast": frozenset({"meta", "fail"})}
+               "mimecast": frozenset({"meta", "fail"}), "meraki": frozenset({"pageStartAt"})}
 #: the keys every Mimecast SIEM log event has, one of which tells a get-siem-logs file's events
 #: (its account code, ``acc``, and its event's id, ``aCode``)
 _MIMECAST_EVENT = frozenset({"acc", "aCode"})
@@ -909,6 +914,8 @@ def api_page(obj: Mapping[str, Any] | Iterable[object]) -> str | None:
     ('mimecast', None)
     >>> api_page({"@odata.context": "x", "value": [{"id": "1"}]}), api_page({"@odata.context": "x", "id": 1})
     ('value', None)
+    >>> api_page({"message": None, "pageStartAt": "2024-03-01T08:00Z", "events": [{"type": "association"}]})
+    'meraki'
     """
     keys = set(obj)
     for page, (_, envelope) in _API_PAGES.items():

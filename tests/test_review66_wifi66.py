@@ -1,0 +1,39 @@
+"""Wireless security telemetry (Cisco Meraki, Cisco WLC, Aruba, UniFi, hostapd, Kismet): edge
+cases of valid input as Wi-Fi controllers and tools write it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from hourglass.cli import app
+
+runner = CliRunner()
+
+
+def _meraki_event(i: int) -> dict[str, object]:
+    return {"occurredAt": f"2024-03-01T08:00:{i:02d}.000000Z", "networkId": "N_24329156",
+            "type": "association", "description": "802.11 association", "clientId": "k74272e",
+            "clientDescription": "laptop-7", "clientMac": "aa:bb:cc:dd:ee:0f",
+            "deviceSerial": "Q2XX-AAAA-0001", "ssidNumber": 0,
+            "eventData": {"radio": "1", "vap": "0", "rssi": "45", "aid": "1184"}}
+
+
+def test_a_meraki_event_log_page_is_refused_with_its_recipe(tmp_path: Path) -> None:
+    # What was wrong: a Meraki Dashboard API event log page saved whole ({"message", "pageStartAt",
+    # "pageEndAt", "events": [...]}) was told 'jq -c .' pretty-printed, which wrote the page as one
+    # row of its envelope, the network's events one text value ('1 row inspected, 4 columns').
+    page = {"message": None, "pageStartAt": "2024-03-01T08:00:00.000000Z",
+            "pageEndAt": "2024-03-01T08:00:02.000000Z", "events": [_meraki_event(i) for i in range(3)]}
+    for indent in (None, 2):
+        p = tmp_path / "events.json"
+        p.write_text(json.dumps(page, indent=indent))
+        result = runner.invoke(app, ["inspect", str(p)])
+        assert result.exit_code == 2, result.output
+        assert "Meraki" in result.output and "jq -c '.events[]'" in result.output, result.output
+    rows = tmp_path / "rows.jsonl"  # an event with an 'events' list among its fields: a row
+    rows.write_text("\n".join(json.dumps({"events": [i], "message": "m", "user": "a"}) for i in range(3)))
+    assert runner.invoke(app, ["inspect", str(rows)]).exit_code == 0
+
