@@ -37,3 +37,27 @@ def test_a_meraki_event_log_page_is_refused_with_its_recipe(tmp_path: Path) -> N
     rows.write_text("\n".join(json.dumps({"events": [i], "message": "m", "user": "a"}) for i in range(3)))
     assert runner.invoke(app, ["inspect", str(rows)]).exit_code == 0
 
+
+def test_an_80211_reason_code_is_a_code_not_an_amount() -> None:
+    # What was wrong: the 802.11 reason code of a disassociation (Meraki's eventData.reason '8',
+    # wpa_supplicant's reason=3) was min-max scaled as an amount, and an entity model summed it
+    # per client (reason:sum): 7, a deauth flood's, lay between 3 and 8; it is a code.
+    import pandas as pd
+
+    from hourglass.features.entity import EntityWindows
+    from hourglass.features.roles import infer_role
+
+    codes = pd.Series([("8", "3", "1", "8")[i % 4] for i in range(200)])
+    for name, values in (("eventData.reason", codes), ("reason", codes.astype(int))):
+        role, why = infer_role(name, values, max_categories=50)
+        assert (role, "reason code" in why) == ("categorical", True), (name, role, why)
+    # a reason written in words stays text; numbers under another name stay numbers
+    words = pd.Series(["leaving", "inactivity"] * 20)
+    assert infer_role("reason", words, max_categories=50)[0] == "categorical"
+    assert infer_role("retries", codes.astype(int), max_categories=50)[0] == "numeric"
+    df = pd.DataFrame({"clientMac": ["aa:bb:cc:dd:ee:0f", "aa:bb:cc:dd:ee:10"] * 100,
+                       "occurredAt": pd.date_range("2024-03-01 08:00", periods=200, freq="7s", tz="UTC"),
+                       "eventData.reason": codes, "eventData.rssi": [str(30 + i % 20) for i in range(200)]})
+    ew = EntityWindows(entity_col="clientMac", timestamp_col="occurredAt", bucket="5min").fit(df)
+    names = list(ew.aggregate(df).columns)
+    assert "eventData.reason:distinct" in names and "eventData.reason:sum" not in names, names

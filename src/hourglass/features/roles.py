@@ -1132,9 +1132,12 @@ _FLOW_CODE_NAMES = frozenset({"inputsnmp", "outputsnmp", "ingressinterface", "eg
 #: network access codes: RADIUS's NAS-Port (the switch's or controller's port the client came in
 #: on, 50101 for Gi1/0/1 on a Cisco switch: no TCP or UDP port, no neighbour of 50102),
 #: Acct-Terminate-Cause and Acct-Authentic written as numbers (RFC 2866: 1 User-Request, 4
-#: Idle-Timeout ...), and a Wi-Fi radio's channel (UniFi's events, hostapd's: 36 a 5 GHz channel,
-#: no neighbour of 11)
-_NAC_CODE_NAMES = frozenset({"nasport", "acctterminatecause", "acctauthentic", "channel"})
+#: Idle-Timeout ...), a Wi-Fi radio's channel (UniFi's events, hostapd's: 36 a 5 GHz channel,
+#: no neighbour of 11) and the IEEE 802.11 reason code of a client's deauthentication or
+#: disassociation (Meraki's event log's ``eventData.reason``, wpa_supplicant's and hostapd's
+#: ``reason=``: 7 a frame from a client not associated, as a deauth flood sends, 8 a client
+#: leaving; no amount, and summed per client they were one)
+_NAC_CODE_NAMES = frozenset({"nasport", "acctterminatecause", "acctauthentic", "channel", "reason"})
 
 
 #: a Unix account's user and group ids, as auditd and osquery name them (``uid``, ``euid``,
@@ -1263,7 +1266,8 @@ def _coded(name: str, key: str, leaf: str, values: pd.Series,
         return "autonomous system number (a network's name, no magnitude)"
     if (key in _NAC_CODE_NAMES or leaf in _NAC_CODE_NAMES) and (v := _whole_numbers(values)) is not None \
             and not near_unique(len(np.unique(v)), len(v)):
-        return "a network access code (RADIUS's NAS-Port or termination cause, a Wi-Fi channel)"
+        return ("a network access code (RADIUS's NAS-Port or termination cause, a Wi-Fi channel "
+                "or 802.11 reason code)")
     if (key in _FLOW_CODE_NAMES or leaf in _FLOW_CODE_NAMES) and _whole_numbers(values) is not None:
         return "a router's interface index, VLAN id or ToS byte (a flow export's code, no magnitude)"
     if key in _FLOW_TOOL_CODES.get(tells.flow_tool, {}) and _whole_numbers(values) is not None:
