@@ -61,3 +61,20 @@ def test_an_80211_reason_code_is_a_code_not_an_amount() -> None:
     ew = EntityWindows(entity_col="clientMac", timestamp_col="occurredAt", bucket="5min").fit(df)
     names = list(ew.aggregate(df).columns)
     assert "eventData.reason:distinct" in names and "eventData.reason:sum" not in names, names
+
+
+def test_a_kismet_alerts_macs_are_its_ecs_source_and_destination() -> None:
+    # What was wrong: a Kismet alert (DEAUTHFLOOD, APSPOOF: its fields kismet.alert.source_mac,
+    # kismet.alert.dest_mac) gave ECS alerts with no source.mac and no destination.mac, the
+    # flooding or spoofing transmitter nowhere unless kept; they map as source_mac and dest_mac do.
+    from hourglass.serve.ecs import AlertRule, ecs_named, to_ecs
+
+    fields = {"kismet.alert.header": "DEAUTHFLOOD", "kismet.alert.source_mac": "82:B7:0E:EE:7F:1A",
+              "kismet.alert.dest_mac": "25:E3:98:2B:E0:DD", "kismet.alert.channel": "6"}
+    assert set(ecs_named(fields)) == {"kismet.alert.source_mac", "kismet.alert.dest_mac"}
+    doc = to_ecs({"row": 3, "score": 2.0}, AlertRule("ae", "id"), fields=fields)
+    assert doc["source"] == {"mac": "82-B7-0E-EE-7F-1A"}
+    assert doc["destination"] == {"mac": "25-E3-98-2B-E0-DD"}
+    # the envelopes before still reach their fields
+    assert to_ecs({"row": 0, "score": 1.0}, AlertRule("ae", "id"),
+                  fields={"result.src": "10.0.0.5"})["source"]["ip"] == "10.0.0.5"

@@ -613,6 +613,8 @@ def ecs_target(key: object, fmt: str | None = None) -> str | None:
     ('source.ip', 'destination.port')
     >>> ecs_target("deviceName"), ecs_target("hostIdentifier"), ecs_target("actor.userPrincipalName")
     ('host.name', 'host.name', 'user.name')
+    >>> ecs_target("kismet.alert.source_mac"), ecs_target("kismet.alert.dest_mac")
+    ('source.mac', 'destination.mac')
     """
     own = _FORMAT_TARGETS.get(str(fmt)) if fmt is not None else None
     if own is not None and str(key) in own:
@@ -620,7 +622,8 @@ def ecs_target(key: object, fmt: str | None = None) -> str | None:
     name = str(key).strip().lower()
     target = ECS_FIELDS.get(name)
     if target is None and name.startswith(_ENVELOPES):  # a JSON table's field inside an envelope
-        target = ECS_FIELDS.get(name.split(".", 1)[1])
+        envelope = next(e for e in _ENVELOPES if name.startswith(e))
+        target = ECS_FIELDS.get(name[len(envelope):])
     return target
 
 
@@ -631,8 +634,10 @@ def ecs_target(key: object, fmt: str | None = None) -> str | None:
 # Elastic's AWS and Azure integrations map it. And the SIEM exports that wrap each event: an
 # Elasticsearch hit's '_source' (_source.source.ip), a Splunk JSON export line's 'result'
 # (result.src, result.dest_port); and YAF's super_mediator, whose JSON puts each flow under 'flows'
-# (flows.sourceIPv4Address)
-_ENVELOPES = ("event.", "properties.", "_source.", "result.", "flows.")
+# (flows.sourceIPv4Address); and a Kismet alert (its REST API's /alerts/all_alerts.json, its
+# fields named kismet.alert.*): the frame's source_mac (the access point sending a deauth flood, a
+# rogue one spoofing an SSID) and dest_mac (its victim) went to no ECS field
+_ENVELOPES = ("event.", "properties.", "_source.", "result.", "flows.", "kismet.alert.")
 
 
 _NETWORK_FORMATS = frozenset({"nsl-kdd", "unsw-nb15", "cicflowmeter", "zeek-conn", "aws-vpc-flow",
