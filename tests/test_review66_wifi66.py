@@ -78,3 +78,30 @@ def test_a_kismet_alerts_macs_are_its_ecs_source_and_destination() -> None:
     # the envelopes before still reach their fields
     assert to_ecs({"row": 0, "score": 1.0}, AlertRule("ae", "id"),
                   fields={"result.src": "10.0.0.5"})["source"]["ip"] == "10.0.0.5"
+
+
+def test_a_json_array_of_events_on_one_line_is_not_told_to_skip(tmp_path: Path) -> None:
+    # What was wrong: Kismet's alerts saved whole from its REST API (alerts/all_alerts.json, one
+    # line '[{...}, ...]') was told '(use --on-bad-rows skip to skip such rows)', which left every
+    # alert out ('no data rows', 'streamed 0 rows'); the recipe alone is said (jq -c '.[]').
+    alerts = [{"kismet.alert.header": "DEAUTHFLOOD", "kismet.alert.timestamp": 1709366400.0 + i,
+               "kismet.alert.source_mac": "82:B7:0E:EE:7F:1A", "kismet.alert.channel": "6"}
+              for i in range(3)]
+    p = tmp_path / "all_alerts.json"
+    p.write_text(json.dumps(alerts))
+    result = runner.invoke(app, ["inspect", str(p)])
+    assert result.exit_code == 2, result.output
+    assert "got an array of objects" in result.output and "jq -c '.[]'" in result.output, result.output
+    assert "on-bad-rows" not in result.output, result.output
+    from tests._artefacts import small_saved_model, small_table
+
+    model = small_saved_model(small_table(), tmp_path)
+    result = runner.invoke(app, ["stream", str(model)], input=json.dumps(alerts) + "\n")
+    assert result.exit_code == 2 and "jq -c '.[]'" in result.output, result.output
+    assert "on-bad-rows" not in result.output, result.output
+    # a line that is no object of another kind still says how to skip it
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text('{"n": 1, "m": 2}\nnull\n')
+    result = runner.invoke(app, ["inspect", str(rows)])
+    assert result.exit_code == 2 and "on-bad-rows skip" in result.output, result.output
+

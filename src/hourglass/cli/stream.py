@@ -531,6 +531,10 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
                 if isinstance(row, list) and row and isinstance(row[0], dict):
                     problem = ("expected a JSON object, got an array of objects (send one object a "
                                "line, JSON lines: jq -c '.[]')")
+                    # no bad line but events, all of them in this one (a REST API's response saved
+                    # whole, Kismet's alerts/all_alerts.json): skipping it, as score's advice said,
+                    # left every one out ('streamed 0 rows ... skipped 1 malformed line(s)')
+                    advice = ""
             except UnicodeDecodeError as exc:  # (a ValueError) a line of bad bytes worded as score
                 # words it, not by the codec ("'utf-8' codec can't decode byte 0xff ..."); input of
                 # another kind (Parquet, gzip twice, binary) is said so at line 1, as before

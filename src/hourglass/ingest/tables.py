@@ -3595,8 +3595,12 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
                 if on_bad_rows == "skip":
                     stats.skipped(lineno, at=stats.rows + len(rows))
                     continue
-                raise InputError(f"{path}: line {lineno}: {not_an_object(obj)} "
-                                 f"(use {SKIP_BAD_ROWS} to skip such rows)")
+                # (events, all of them on one line, a REST API's response saved whole, Kismet's
+                # alerts/all_alerts.json: no bad row, and skipping it, as the advice said, left
+                # every one out, 'no data rows (skipped 1 malformed row(s))'; the recipe alone)
+                listed = isinstance(obj, list) and bool(obj) and isinstance(obj[0], dict)
+                raise InputError(f"{path}: line {lineno}: {not_an_object(obj)}"
+                                 + ("" if listed else f" (use {SKIP_BAD_ROWS} to skip such rows)"))
             if (page is None and event is None and isinstance(obj, dict)
                     and (refusal := document_refusal(obj)) is not None):
                 # (refused with --on-bad-rows skip too: no bad row, but every event in one line)
@@ -3620,8 +3624,9 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
                 if on_bad_rows == "skip":
                     stats.skipped(lineno, at=stats.rows + len(rows))
                     continue
-                raise InputError(f"{path}: line {lineno}: {exc} "
-                                 f"(use {SKIP_BAD_ROWS} to skip such rows)") from None
+                listed = isinstance(obj, list) and bool(obj) and isinstance(obj[0], dict)
+                raise InputError(f"{path}: line {lineno}: {exc}"  # (an array of events: as above)
+                                 + ("" if listed else f" (use {SKIP_BAD_ROWS} to skip such rows)")) from None
             if events is None and isinstance(obj, dict):  # (an array is a page: page gives its rows)
                 events = [obj if event is None else event(obj)]
                 previous = obj
