@@ -105,3 +105,24 @@ def test_a_json_array_of_events_on_one_line_is_not_told_to_skip(tmp_path: Path) 
     result = runner.invoke(app, ["inspect", str(rows)])
     assert result.exit_code == 2 and "on-bad-rows skip" in result.output, result.output
 
+
+def test_an_aruba_syslog_lines_year_after_the_time_is_read() -> None:
+    # What was wrong: an Aruba controller's syslog line, the year after the time ('Mar  1
+    # 08:00:00 2024 10.1.1.10 stm[3456]: ...'), read '2024' as its host, '10.1.1.10 stm' as its
+    # program (a component per controller) and was dated in a guessed year (2026); it reads as
+    # host 10.1.1.10, program stm, 2024-03-01 08:00:00 UTC. Parsers saved before read as they did.
+    from hourglass.ingest.logs import RULES, LogParser
+
+    lines = ["Mar  1 08:00:00 2024 10.1.1.10 stm[3456]: <501080> <NOTI> |AP ap-lobby@10.1.2.3 stm|  "
+             "Deauth to sta: 3c:52:82:11:22:33: Ageout AP 10.1.2.3 Reason 7",
+             "Mar  1 08:00:02 2024 10.1.1.10 authmgr[3550]: <522275> <NOTI> <10.1.1.10>  User "
+             "Authentication failed. username=bob MAC=3c:52:82:44:55:66 auth method=802.1x",
+             "Mar  1 08:00:03 gw hostapd: wlan0: STA 3c:52:82:11:22:33 IEEE 802.11: authenticated"]
+    df = LogParser("syslog").fit(lines).parse(lines)
+    assert df["host"].tolist() == ["10.1.1.10", "10.1.1.10", "gw"]
+    assert df["component"].tolist()[:2] == ["stm", "authmgr"]
+    assert df["time"].tolist()[:2] == [1709280000.0, 1709280002.0]
+    assert RULES == 11
+    old = LogParser("syslog", rules=10).fit(lines).parse(lines)
+    assert old["host"].tolist() == ["2024", "2024", "gw"]
+    assert old["component"].tolist()[0] == "10.1.1.10 stm"

@@ -256,10 +256,13 @@ LOG_FORMATS: dict[str, tuple[str | JournaldHeader, str | None]] = {
     # wire (a relay or a capture writing the packets' text keeps it): the same line without it
     # matched, with it nothing
     # (rules 9, as _SYSLOG_RULES8 before: a Cisco ASA's or FTD's own header too, see below;
-    # rules 10, as _SYSLOG_RULES9 before: macOS's own time stamps too, see below)
-    "syslog": (r"^(?:<\d{1,3}>)?(?:(?P<month>[A-Z][a-z]{2}) +(?P<day>\d{1,2}) (?P<time>\d{2}:\d{2}:\d{2})|"
+    # rules 10, as _SYSLOG_RULES9 before: macOS's own time stamps too, see below; rules 11, as
+    # _SYSLOG_RULES10 before: the year after the time, as an Aruba controller writes it, see below)
+    "syslog": (r"^(?:<\d{1,3}>)?(?:(?P<month>[A-Z][a-z]{2}) +(?P<day>\d{1,2}) (?P<time>\d{2}:\d{2}:\d{2})"
+               r"(?! (?:19|20)\d\d )|"
                r"(?P<timestamp>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?"
                r"|[A-Z][a-z]{2} \d{2} \d{4} \d{2}:\d{2}:\d{2}"
+               r"|[A-Z][a-z]{2} +\d{1,2} \d{2}:\d{2}:\d{2} (?:19|20)\d\d(?= )"
                r"|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?[+-]\d\d(?:\d\d)?(?= )))"
                r"(?:: (?=%[A-Z]+-\d-\d+:)| +(?P<host>\S+)(?: :(?= %[A-Z]+-\d-\d+:))? )"
                r"(?P<component>[^:\[\s][^:\[]*?)"
@@ -278,6 +281,21 @@ LOG_FORMATS: dict[str, tuple[str | JournaldHeader, str | None]] = {
 # or no host at all, '<166>May 01 2024 08:00:00: %ASA-6-302013: Built ...': the message id is
 # the component, as when a relay's header stands before it ('fw1 %ASA-6-302013: Built ...').
 # Every line the header of rules 8 read, it reads the same; its parsers saved so read as they did.
+
+# The 'syslog' header of a parser of rules 10. Rules 11 reads the year an Aruba controller (AOS-8,
+# ArubaOS) writes after the time, 'Mar  1 08:00:00 2024 10.1.1.10 stm[3456]: <501080> ...': the
+# year was read as the host ('2024'), the host as part of the program ('10.1.1.10 stm', a
+# component per controller) and the line dated in the year the reader guessed. Every line the
+# header of rules 10 read, it reads the same, but one whose host is a year after the time (19xx
+# or 20xx); its parsers saved so read as they did.
+_SYSLOG_RULES10 = (r"^(?:<\d{1,3}>)?(?:(?P<month>[A-Z][a-z]{2}) +(?P<day>\d{1,2}) "
+                   r"(?P<time>\d{2}:\d{2}:\d{2})|"
+                   r"(?P<timestamp>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?"
+                   r"|[A-Z][a-z]{2} \d{2} \d{4} \d{2}:\d{2}:\d{2}"
+                   r"|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?[+-]\d\d(?:\d\d)?(?= )))"
+                   r"(?:: (?=%[A-Z]+-\d-\d+:)| +(?P<host>\S+)(?: :(?= %[A-Z]+-\d-\d+:))? )"
+                   r"(?P<component>[^:\[\s][^:\[]*?)"
+                   r"(?:\[(?P<pid>\d+)\](?: \((?P<address>[^()]+)\))?)?: ?(?P<content>.*)$")
 
 # The 'syslog' header of a parser of rules 9. Rules 10 reads macOS's own time stamps too: the date
 # and time parted by a space, with the offset, as 'log show --style syslog' writes them (and two
@@ -728,7 +746,7 @@ LEGACY_MASKS: tuple[tuple[str, str], ...] = (
     ("NUM", r"(?<![\w.\-])[-+]?\d+(?:\.\d+)?(?![\w.])"),
 )
 
-RULES = 10  # the parsing rules of a new parser (see LogParser's ``rules``)
+RULES = 11  # the parsing rules of a new parser (see LogParser's ``rules``)
 
 # rsyslog's reduction of repeated messages ($RepeatedMsgReduction on: Debian's and Ubuntu's
 # configuration for years): a message sent again and again is written once, then as
@@ -1315,7 +1333,11 @@ class LogParser(ParamsClone):
         Raise :class:`~hourglass.errors.InputError` on the first line that matches no header
         format, instead of counting and skipping it.
     rules
-        ``10`` (new parsers): as ``9``, and the ``syslog`` format also reads macOS's own time
+        ``11`` (new parsers): as ``10``, and the ``syslog`` format also reads the year an Aruba
+        controller writes after the time (``Mar  1 08:00:00 2024 10.1.1.10 stm[3456]: ...``),
+        which was read as the host, the host as part of the program (``10.1.1.10 stm``) and the
+        line dated in a guessed year. Parsers saved with ``10`` load so and read as they did.
+        ``10``: as ``9``, and the ``syslog`` format also reads macOS's own time
         stamps, the date and time parted by a space, with the offset, as ``log show --style
         syslog`` writes them, two spaces before the host (``2024-05-01 08:00:01.336000-0700
         localhost sshd[812]: (libsystem_info.dylib) Accepted ...``), and ``/var/log/install.log``
@@ -1461,8 +1483,9 @@ class LogParser(ParamsClone):
     # -- setup --------------------------------------------------------------------------------
     def _compile(self) -> _Compiled:
         fmt = self.format
-        if fmt == "syslog" and int(self.rules) <= 9:  # (saved so: read as it was)
-            pattern: str | JournaldHeader = _SYSLOG_RULES8 if int(self.rules) <= 8 else _SYSLOG_RULES9
+        if fmt == "syslog" and int(self.rules) <= 10:  # (saved so: read as it was)
+            pattern: str | JournaldHeader = (_SYSLOG_RULES8 if int(self.rules) <= 8 else
+                                             _SYSLOG_RULES9 if int(self.rules) == 9 else _SYSLOG_RULES10)
         elif fmt in LOG_FORMATS:
             pattern = LOG_FORMATS[fmt][0]
         elif fmt == "keys":
@@ -1535,8 +1558,8 @@ class LogParser(ParamsClone):
             raise InputError(f"depth must be >= 3, got {self.depth}", param="depth")
         if int(self.max_children) < 1:
             raise InputError(f"max_children must be >= 1, got {self.max_children}", param="max_children")
-        if int(self.rules) not in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10):
-            raise InputError(f"rules must be 1, 2, 3, 4, 5, 6, 7, 8, 9 or 10, got {self.rules}",
+        if int(self.rules) not in range(1, 12):
+            raise InputError(f"rules must be 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 or 11, got {self.rules}",
                              param="rules")
 
     def _new_drain(self) -> Any:
