@@ -126,3 +126,19 @@ def test_an_aruba_syslog_lines_year_after_the_time_is_read() -> None:
     old = LogParser("syslog", rules=10).fit(lines).parse(lines)
     assert old["host"].tolist() == ["2024", "2024", "gw"]
     assert old["component"].tolist()[0] == "10.1.1.10 stm"
+
+
+def test_a_radius_user_name_is_the_alerts_user() -> None:
+    # What was wrong: RADIUS's User-Name (a FreeRADIUS detail record read as kv: the 802.1X
+    # identity a Wi-Fi client failing authentication again and again logged in as) gave ECS
+    # alerts with no user.name and no related.user; it maps to user.name, kept or the entity.
+    from hourglass.serve.ecs import AlertRule, to_ecs
+
+    fields = {"User-Name": "alice", "Calling-Station-Id": "3C-52-82-11-22-33", "NAS-Port": "50101"}
+    doc = to_ecs({"row": 3, "score": 2.0}, AlertRule("ae", "id"), fields=fields)
+    assert doc["user"] == {"name": "alice"} and doc["related"]["user"] == ["alice"]
+    assert doc["source"] == {"mac": "3C-52-82-11-22-33"}
+    entity = to_ecs({"entity": "alice", "bucket_start": "2024-03-01T08:00:00+00:00",
+                     "bucket_end": "2024-03-01T08:05:00+00:00", "rows": 300, "score": 6.7},
+                    AlertRule("ae", "id", input="entity", entity_field="User-Name"))
+    assert entity["user"] == {"name": "alice"}

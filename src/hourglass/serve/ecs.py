@@ -133,7 +133,10 @@ _TARGETS = {
                   "users",
                   # a CSV report's account as its header spells it (BeyondTrust Password Safe's
                   # and other PAM products' activity exports: 'User Name', CORP\alice)
-                  "user name"),
+                  "user name",
+                  # RADIUS's User-Name (a FreeRADIUS detail or accounting record read as kv, a NAC's
+                  # export): the 802.1X identity a Wi-Fi or switch port client logged in as
+                  "user-name"),
     "user.target.name": ("targetusername",),
     # the accounts' domains of a Windows event (CORP of CORP\alice), as Winlogbeat maps them: an
     # alert named an account without the domain it belongs to (a trusted domain's Administrator)
