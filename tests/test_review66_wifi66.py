@@ -142,3 +142,20 @@ def test_a_radius_user_name_is_the_alerts_user() -> None:
                      "bucket_end": "2024-03-01T08:05:00+00:00", "rows": 300, "score": 6.7},
                     AlertRule("ae", "id", input="entity", entity_field="User-Name"))
     assert entity["user"] == {"name": "alice"}
+
+
+def test_a_unifi_wifi_channel_is_a_code_not_an_amount() -> None:
+    # What was wrong: UniFi Network's CEF syslog names the radio's channel UNIFIwifiChannel, and
+    # it was min-max scaled as an amount (channel 36 the neighbour of 44, 11 of 6), where a column
+    # named channel was a code; a name whose last word is channel (or reason) is read so too.
+    import pandas as pd
+
+    from hourglass.features.roles import infer_role
+
+    channels = pd.Series([(1, 6, 11, 36, 44)[i % 5] for i in range(200)])
+    for name in ("UNIFIwifiChannel", "wifi_channel", "disconnectReason"):
+        role, why = infer_role(name, channels, max_categories=50)
+        assert (role, "Wi-Fi channel" in why) == ("categorical", True), (name, role, why)
+    # its width (20, 40, 80 MHz) and its signal stay numbers
+    assert infer_role("UNIFIwifiChannelWidth", channels * 4, max_categories=50)[0] == "numeric"
+    assert infer_role("UNIFIwifiRssi", -channels, max_categories=50)[0] == "numeric"

@@ -1138,6 +1138,10 @@ _FLOW_CODE_NAMES = frozenset({"inputsnmp", "outputsnmp", "ingressinterface", "eg
 #: ``reason=``: 7 a frame from a client not associated, as a deauth flood sends, 8 a client
 #: leaving; no amount, and summed per client they were one)
 _NAC_CODE_NAMES = frozenset({"nasport", "acctterminatecause", "acctauthentic", "channel", "reason"})
+#: the last words of names of such codes, as a controller names its radio's channel and a
+#: disconnection's reason with a prefix (UniFi Network's CEF syslog: ``UNIFIwifiChannel``,
+#: ``wifi_channel``, ``radio_channel``, ``disconnectReason``)
+_NAC_CODE_WORDS = frozenset({"channel", "reason"})
 
 
 #: a Unix account's user and group ids, as auditd and osquery name them (``uid``, ``euid``,
@@ -1264,8 +1268,8 @@ def _coded(name: str, key: str, leaf: str, values: pd.Series,
                 "plugin id or QID, address family, status, class, Modbus unit or register)")
     if _as_numbers(name, key, leaf, values):
         return "autonomous system number (a network's name, no magnitude)"
-    if (key in _NAC_CODE_NAMES or leaf in _NAC_CODE_NAMES) and (v := _whole_numbers(values)) is not None \
-            and not near_unique(len(np.unique(v)), len(v)):
+    if (key in _NAC_CODE_NAMES or leaf in _NAC_CODE_NAMES or _last_word(name) in _NAC_CODE_WORDS) \
+            and (v := _whole_numbers(values)) is not None and not near_unique(len(np.unique(v)), len(v)):
         return ("a network access code (RADIUS's NAS-Port or termination cause, a Wi-Fi channel "
                 "or 802.11 reason code)")
     if (key in _FLOW_CODE_NAMES or leaf in _FLOW_CODE_NAMES) and _whole_numbers(values) is not None:
