@@ -159,3 +159,22 @@ def test_a_unifi_wifi_channel_is_a_code_not_an_amount() -> None:
     # its width (20, 40, 80 MHz) and its signal stay numbers
     assert infer_role("UNIFIwifiChannelWidth", channels * 4, max_categories=50)[0] == "numeric"
     assert infer_role("UNIFIwifiRssi", -channels, max_categories=50)[0] == "numeric"
+
+
+def test_a_cef_events_macs_are_its_ecs_source_and_destination() -> None:
+    # What was wrong: a CEF model's alerts left CEF's smac and dmac (and UniFi Network's CEF
+    # syslog's Wi-Fi client, UNIFIclientMac, UNIFIclientIp) out of ECS, the station only under
+    # hourglass.fields when kept; they map to source.mac, destination.mac and source.ip.
+    from hourglass.serve.ecs import AlertRule, to_ecs
+
+    rule = AlertRule("ae", "id", data_format="cef")
+    doc = to_ecs({"row": 3, "score": 2.0}, rule,
+                 fields={"smac": "aa:bb:cc:dd:ee:0f", "dmac": "AABB.CCDD.EE10", "src": "10.0.1.5"})
+    assert doc["source"] == {"mac": "AA-BB-CC-DD-EE-0F", "ip": "10.0.1.5"}, doc
+    assert doc["destination"] == {"mac": "AA-BB-CC-DD-EE-10"}, doc
+    unifi = to_ecs({"row": 0, "score": 2.0}, rule,
+                   fields={"UNIFIclientMac": "3c:52:82:11:22:33", "UNIFIclientIp": "10.0.1.20",
+                           "UNIFIwifiName": "Corp"})
+    assert unifi["source"] == {"mac": "3C-52-82-11-22-33", "ip": "10.0.1.20"}, unifi
+    # another format's 'smac' is left as it was (no such name there)
+    assert "source" not in to_ecs({"row": 0, "score": 2.0}, AlertRule("ae", "id"), fields={"smac": "x"})

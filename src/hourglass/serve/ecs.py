@@ -292,7 +292,13 @@ _FORMAT_TARGETS: dict[str, dict[str, str]] = {
             "requestClientApplication": "user_agent.original",
             # the account acted on (a PAM vault's: CyberArk's duser, the privileged account whose
             # password was retrieved or session opened)
-            "duser": "destination.user.name", "destinationUserName": "destination.user.name"},
+            "duser": "destination.user.name", "destinationUserName": "destination.user.name",
+            # the hardware addresses of the event (CEF's smac/dmac, their full names too), as
+            # Elastic's CEF integration maps them, and UniFi Network's CEF syslog's Wi-Fi client
+            # (UNIFIclientMac, UNIFIclientIp: the station that connected, roamed or was blocked)
+            "smac": "source.mac", "sourceMacAddress": "source.mac",
+            "dmac": "destination.mac", "destinationMacAddress": "destination.mac",
+            "UNIFIclientMac": "source.mac", "UNIFIclientIp": "source.ip"},
     # FortiGate (key=value lines): the device that logged (its serial number, devid, tells a
     # FortiGate log from other key=value lines), and what the firewall did with the connection
     # (action="deny", "accept", "close" ...), as Elastic's Fortinet integration maps them
@@ -618,6 +624,8 @@ def ecs_target(key: object, fmt: str | None = None) -> str | None:
     ('host.name', 'host.name', 'user.name')
     >>> ecs_target("kismet.alert.source_mac"), ecs_target("kismet.alert.dest_mac")
     ('source.mac', 'destination.mac')
+    >>> ecs_target("smac", "cef"), ecs_target("UNIFIclientMac", "cef"), ecs_target("smac")
+    ('source.mac', 'source.mac', None)
     """
     own = _FORMAT_TARGETS.get(str(fmt)) if fmt is not None else None
     if own is not None and str(key) in own:
