@@ -174,21 +174,26 @@ def label_numbers(s: pd.Series) -> pd.Series:
 
 #: a size in bytes as a print log or a file listing writes it, its unit after the number
 #: (PaperCut's print log's ``Size``, ``330 kb``, ``48.2 MB``; a backup job's or a NAS volume's
-#: ``1.2 PB``): kilo, mega, giga, tera and peta as powers of 1,024, as those tools count them
-_SIZE = r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([kKmMgGtTpP]?)(?:[iI]?[bB]|[bB]ytes?)\s*$"
+#: ``1.2 PB``), or its capital letter alone, as Slurm's ``sacct`` writes a job's ``MaxRSS``
+#: (``1024K``, ``2.5G``) and ``du -h`` a size (a lower-case letter alone is no size: ``5m`` may be
+#: minutes): kilo, mega, giga, tera and peta as powers of 1,024, as those tools count them
+_SIZE = (r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(?:([kKmMgGtTpP]?)(?:[iI]?[bB]|[bB]ytes?)|([KMGTP]))\s*$")
 _SIZE_POWERS = {"": 0, "k": 1, "m": 2, "g": 3, "t": 4, "p": 5}
 
 
 def with_sizes(numbers: pd.Series, text: pd.Series) -> pd.Series:
     """``numbers`` (``text`` read as numbers, missing where it is no number) with each size in
     bytes among the rest read as its bytes (``330 kb`` is 337,920, ``48.2 MB`` 50,541,363.2, ``12
-    bytes`` 12): only the cells that read as no number are looked at.
+    bytes`` 12, sacct's ``2.5G`` 2,684,354,560): only the cells that read as no number are looked at.
 
     Examples
     --------
     >>> text = pd.Series(["330 kb", "48.2 MB", "12", "1GiB", "11 in", None, "7 bytes", "2 PB"])
     >>> with_sizes(pd.to_numeric(text, errors="coerce"), text).tolist()
     [337920.0, 50541363.2, 12.0, 1073741824.0, nan, nan, 7.0, 2251799813685248.0]
+    >>> text = pd.Series(["1024K", "2.5G", "5m", "3 M"])
+    >>> with_sizes(pd.to_numeric(text, errors="coerce"), text).tolist()
+    [1048576.0, 2684354560.0, nan, 3145728.0]
     """
     unread = numbers.isna().to_numpy(dtype=bool) & text.notna().to_numpy(dtype=bool)
     if not unread.any():
@@ -197,7 +202,7 @@ def with_sizes(numbers: pd.Series, text: pd.Series) -> pd.Series:
     found = parts[0].notna().to_numpy(dtype=bool)
     if not found.any():
         return numbers
-    power = parts[1].str.lower().map(_SIZE_POWERS).astype("float64")
+    power = parts[1].fillna(parts[2]).str.lower().map(_SIZE_POWERS).astype("float64")
     sized = parts[0].astype("float64") * 1024.0 ** power
     out = numbers.astype("float64").copy()
     out.iloc[unread.nonzero()[0][found]] = sized.to_numpy(dtype="float64")[found]
