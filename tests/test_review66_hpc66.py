@@ -29,3 +29,15 @@ def test_sacct_maxrss_is_read_as_bytes() -> None:
     x = pre.transform(pd.DataFrame({**df.iloc[:1].to_dict("list"), "MaxRSS": ["64G"]}))
     col = pre.feature_names_.index("MaxRSS")
     assert x[0, col] > 1.0  # 64 GiB: past the most seen in training (8 GiB)
+
+
+def test_sacct_elapsed_is_read_as_seconds() -> None:
+    # What was wrong: a job's run time as sacct and PBS write it ('00:05:00', '1-02:03:04') was
+    # near-unique text, dropped: a model could not see a job that ran two days.
+    df = _sacct()
+    pre = TabularPreprocessor().fit(df)
+    assert pre.roles_["Elapsed"] == "numeric"
+    assert "durations such as" in pre.reasons_["Elapsed"] and "seconds" in pre.reasons_["Elapsed"]
+    col = pre.feature_names_.index("Elapsed")
+    x = pre.transform(pd.DataFrame({**df.iloc[:2].to_dict("list"), "Elapsed": ["00:00:30", "9-00:00:00"]}))
+    assert x[0, col] < 0.01 and x[1, col] > 2.5  # 30 s at the bottom; nine days, three times the longest

@@ -4,13 +4,15 @@ is the infinity its text reads as in a CSV file, not an ``OverflowError``."""
 from __future__ import annotations
 
 import math
+import re
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-__all__ = ["DIGITAL_STATES", "as_float", "label_numbers", "pandas_numbers", "read_number", "read_whole",
-           "to_numbers", "wide_ints_as_inf", "with_sizes"]
+__all__ = ["DIGITAL_STATES", "DURATION", "as_float", "is_duration", "label_numbers", "pandas_numbers",
+           "read_number", "read_whole", "to_numbers", "wide_ints_as_inf", "with_sizes"]
 
 #: The states a process historian writes in a numeric tag's value where it has no reading:
 #: OSIsoft (AVEVA) PI's SYSTEM digital state set, as a PI DataLink, PI SMT or AF export writes
@@ -179,12 +181,18 @@ def label_numbers(s: pd.Series) -> pd.Series:
 #: minutes): kilo, mega, giga, tera and peta as powers of 1,024, as those tools count them
 _SIZE = (r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(?:([kKmMgGtTpP]?)(?:[iI]?[bB]|[bB]ytes?)|([KMGTP]))\s*$")
 _SIZE_POWERS = {"": 0, "k": 1, "m": 2, "g": 3, "t": 4, "p": 5}
+#: a length of time on a clock's face, as the batch schedulers write a job's run time: Slurm's
+#: ``sacct`` its ``Elapsed``, ``CPUTime`` and ``Timelimit`` (``00:05:00``, ``1-02:03:04``: days
+#: before a dash), PBS/Torque its ``resources_used.walltime`` (``168:00:00``: hours past 24)
+DURATION = r"^\s*(?:([0-9]+)-)?([0-9]+):([0-5][0-9]):([0-5][0-9](?:\.[0-9]+)?)\s*$"
 
 
 def with_sizes(numbers: pd.Series, text: pd.Series) -> pd.Series:
     """``numbers`` (``text`` read as numbers, missing where it is no number) with each size in
     bytes among the rest read as its bytes (``330 kb`` is 337,920, ``48.2 MB`` 50,541,363.2, ``12
-    bytes`` 12, sacct's ``2.5G`` 2,684,354,560): only the cells that read as no number are looked at.
+    bytes`` 12, sacct's ``2.5G`` 2,684,354,560), and each duration (:data:`DURATION`) as its
+    seconds (``00:05:00`` is 300, ``1-02:03:04`` 93,784): only the cells that read as no number
+    are looked at.
 
     Examples
     --------
@@ -194,16 +202,37 @@ def with_sizes(numbers: pd.Series, text: pd.Series) -> pd.Series:
     >>> text = pd.Series(["1024K", "2.5G", "5m", "3 M"])
     >>> with_sizes(pd.to_numeric(text, errors="coerce"), text).tolist()
     [1048576.0, 2684354560.0, nan, 3145728.0]
+    >>> text = pd.Series(["00:05:00", "1-02:03:04", "168:00:00", "10:05", "12:61:00"])
+    >>> with_sizes(pd.to_numeric(text, errors="coerce"), text).tolist()
+    [300.0, 93784.0, 604800.0, nan, nan]
     """
     unread = numbers.isna().to_numpy(dtype=bool) & text.notna().to_numpy(dtype=bool)
     if not unread.any():
         return numbers
-    parts = text[unread].astype("string").str.extract(_SIZE)
+    cells = text[unread].astype("string")
+    parts = cells.str.extract(_SIZE)
     found = parts[0].notna().to_numpy(dtype=bool)
+    power = parts[1].fillna(parts[2]).str.lower().map(_SIZE_POWERS).astype("float64")
+    read = (parts[0].astype("float64") * 1024.0 ** power).to_numpy(dtype="float64")
+    if not found.all() and cells.str.contains(":", regex=False).any():
+        clock = cells.str.extract(DURATION).astype("float64")
+        timed = clock[1].notna().to_numpy(dtype=bool) & ~found
+        seconds = (clock[0].fillna(0) * 86400 + clock[1] * 3600 + clock[2] * 60 + clock[3]).to_numpy()
+        read = np.where(timed, seconds, read)
+        found = found | timed
     if not found.any():
         return numbers
-    power = parts[1].fillna(parts[2]).str.lower().map(_SIZE_POWERS).astype("float64")
-    sized = parts[0].astype("float64") * 1024.0 ** power
     out = numbers.astype("float64").copy()
-    out.iloc[unread.nonzero()[0][found]] = sized.to_numpy(dtype="float64")[found]
+    out.iloc[unread.nonzero()[0][found]] = read[found]
     return out
+
+
+def is_duration(text: str) -> bool:
+    """Whether ``text`` is a duration that :func:`with_sizes` reads as its seconds.
+
+    Examples
+    --------
+    >>> is_duration("1-02:03:04"), is_duration("48.2 MB"), is_duration("10:05")
+    (True, False, False)
+    """
+    return re.match(DURATION, text) is not None

@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hourglass._numbers import DIGITAL_STATES, with_sizes
+from hourglass._numbers import DIGITAL_STATES, is_duration, with_sizes
 
 __all__ = ["CREDENTIAL_NUMBERS", "DIGITAL_STATES", "IP_FORM", "NULL_TEXT", "NUMBER_GAPS", "PHONE_NUMBERS",
            "PLACEHOLDERS", "ROLES", "SCORE_OUTPUT", "SEPARATED_NUMBERS", "TEXT_NUMBERS", "ZERO_PADDED",
@@ -1745,7 +1745,9 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
         sizes = int(conv.notna().sum() - plain.notna().sum())
         if not clock and sizes:
             example = sample[conv.notna() & plain.isna()].iloc[0]
-            return "numeric", (TEXT_NUMBERS + f" (sizes such as {example!r} read as bytes)"
+            read = (f"durations such as {example!r} read as seconds" if is_duration(example)
+                    else f"sizes such as {example!r} read as bytes")  # (sacct's Elapsed: 1-02:03:04)
+            return "numeric", (TEXT_NUMBERS + f" ({read})"
                                + _unset_said(sample[placeholder | states]))
         return ("drop", clock) if clock else ("numeric", TEXT_NUMBERS
                                               + _unset_said(sample[placeholder | states]))
