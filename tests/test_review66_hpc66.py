@@ -41,3 +41,31 @@ def test_sacct_elapsed_is_read_as_seconds() -> None:
     col = pre.feature_names_.index("Elapsed")
     x = pre.transform(pd.DataFrame({**df.iloc[:2].to_dict("list"), "Elapsed": ["00:00:30", "9-00:00:00"]}))
     assert x[0, col] < 0.01 and x[1, col] > 2.5  # 30 s at the bottom; nine days, three times the longest
+
+
+_PBS_LINES = (
+    "03/01/2024 07:59:58;Q;1234.pbs01.cluster.local;queue=gpu\n"
+    "03/01/2024 08:00:00;S;1234.pbs01.cluster.local;user=alice group=staff jobname=train queue=gpu "
+    "ctime=1709279998 qtime=1709279998 etime=1709279998 start=1709280000 exec_host=gpu01/0-7\n"
+    "03/01/2024 09:02:03;E;1234.pbs01.cluster.local;user=alice group=staff jobname=train queue=gpu "
+    "start=1709280000 end=1709283723 Exit_status=0 resources_used.cput=08:16:24 "
+    "resources_used.mem=1024kb resources_used.walltime=01:02:03\n")
+
+
+def test_a_pbs_accounting_records_user_time_and_job_are_read(tmp_path) -> None:
+    # What was wrong: a PBS/Torque accounting log was sniffed as a semicolon CSV whose header was
+    # its first record; read as kv, its first pair ran into the ';' and the job's user was lost,
+    # with its time and job id, and a queued job's record was refused.
+    from hourglass.ingest.formats import sniff_format
+    from hourglass.ingest.kv import parse_kv
+
+    p = tmp_path / "20240301"
+    p.write_text(_PBS_LINES)
+    assert sniff_format(p).name == "kv"
+    rows = [parse_kv(line) for line in _PBS_LINES.splitlines()]
+    assert all(r is not None for r in rows)
+    end = rows[2]
+    assert end is not None
+    assert (end["user"], end["timestamp"], end["record_type"], end["job_id"]) == (
+        "alice", "2024-03-01 09:02:03", "E", "1234.pbs01.cluster.local")
+    assert rows[0] is not None and rows[0]["queue"] == "gpu"

@@ -71,6 +71,10 @@ _PRI = re.compile(r"\s*<\d{1,3}>")
 # or Asterisk's bracketed one before each line of its logs: '[2024-03-01 08:00:00] SECURITY[1234] ...'
 _HEADER_TIME = re.compile(r"\s*(?:<\d{1,3}>)?(?:1 )?\[?(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?"
                           r"(?:Z|[+-]\d{2}:?\d{2})?)(?=\s|\] )")
+# a PBS/Torque (and PBS Pro) accounting log's record: its time (month first), record type and job
+# id parted by ';' before the pairs ('03/01/2024 08:00:00;E;1234.server;user=alice group=...'):
+# read as blank-parted pairs, the first pair ran into the ';' and was lost (the job's user)
+_PBS = re.compile(r"\s*(\d{2})/(\d{2})/(\d{4}) (\d{2}:\d{2}:\d{2});([A-Za-z]);([^;\s]+);")
 _SNIFF_LINES = 8  # the lines of a file's head that sniffing reads
 # a JSON array's start: '[' then a value ('[{', '["a', '[1,', '[]'), never a log line's bracketed
 # time, as Asterisk writes each line of its logs: '[2024-03-01 08:00:00] SECURITY[1234] ...'
@@ -114,7 +118,10 @@ KV_ROLES: dict[str, str] = {
                            # a counter, whose new values lie past the training range
                            "connid", "vconnid",
                            # Check Point's log unification id and the log's sequence number
-                           "loguid", "sequencenum")},
+                           "loguid", "sequencenum",
+                           # a PBS/Torque accounting record's job ('1234.server'): an identity,
+                           # new with every job, its records' few (hashed, a bucket of jobs)
+                           "job_id")},
     **{c: "categorical" for c in ("logid", "policyid", "proto", "PROTO", "flags", "type", "subtype",
                                   "level", "action", "IN", "OUT", "TOS", "PREC", "TTL",
                                   # IPv6's traffic class and hop limit, as IPv4's TOS and TTL,
@@ -215,6 +222,9 @@ def parse_kv(line: str | bytes) -> dict[str, Any] | None:
         return None
     pri = _PRI.match(text)  # '<189>date=...': the first key follows the priority, not a space
     body = text if pri is None else text[pri.end():]
+    pbs = _PBS.match(body)
+    if pbs is not None:  # a PBS accounting record: its header's fields, then its pairs, any number
+        return _pbs_record(pbs, _PAIR.findall(body[pbs.end():]))
     first = _PAIR.search(body)  # (Check Point's '|'-parted pairs: its first pair runs into a '|')
     piped = first is not None and _PIPED.match(body, first.start()) is not None
     pairs = _piped_pairs(body[first.start():]) if first is not None and piped else _PAIR.findall(body)
@@ -250,6 +260,30 @@ def parse_kv(line: str | bytes) -> dict[str, Any] | None:
         start = text.find("IN=")
         words = [w for w in text[max(start, 0):].split() if w in _NETFILTER_FLAGS]
         row["flags"] = " ".join(words) if words else None
+    return row
+
+
+def _pbs_record(header: re.Match[str], pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    """A PBS/Torque accounting record as a row: ``timestamp`` (its time, ISO), ``record_type``
+    (``Q`` queued, ``S`` started, ``E`` ended, ``D`` deleted, ``A`` aborted ...), ``job_id`` and each
+    pair (``user``, ``queue``, ``resources_used.walltime`` ...); a queued job's record holds a pair
+    or none, and is a record too.
+
+    Examples
+    --------
+    >>> row = parse_kv("03/01/2024 08:00:00;E;1234.pbs01;user=alice group=staff "
+    ...                "resources_used.mem=1024kb resources_used.walltime=01:02:03")
+    >>> row["timestamp"], row["record_type"], row["job_id"], row["user"], row["resources_used.mem"]
+    ('2024-03-01 08:00:00', 'E', '1234.pbs01', 'alice', '1024kb')
+    >>> parse_kv("03/01/2024 07:59:58;Q;1234.pbs01;queue=gpu")["queue"]
+    'gpu'
+    """
+    month, day, year, clock, kind, job = header.groups()
+    row: dict[str, Any] = {"timestamp": f"{year}-{month}-{day} {clock}", "record_type": kind, "job_id": job}
+    for key, value in pairs:
+        if len(value) >= 2 and value[0] == '"' and value[-1] == '"':
+            value = value[1:-1]
+        row.setdefault(key, value if value != "" else None)
     return row
 
 
