@@ -69,3 +69,16 @@ def test_a_pbs_accounting_records_user_time_and_job_are_read(tmp_path) -> None:
     assert (end["user"], end["timestamp"], end["record_type"], end["job_id"]) == (
         "alice", "2024-03-01 09:02:03", "E", "1234.pbs01.cluster.local")
     assert rows[0] is not None and rows[0]["queue"] == "gpu"
+
+
+def test_a_slurm_job_id_is_no_amount() -> None:
+    # What was wrong: sacct -X's JobID (whole numbers rising with every job) was learnt as a
+    # number, with a warning: every job submitted after training lay past its range, and score
+    # flagged all 388 jobs of the next week.
+    from hourglass.features.roles import infer_role
+
+    jobs = pd.Series(range(110000, 110400))
+    assert infer_role("JobID", jobs, max_categories=50)[0] == "drop"
+    assert infer_role("job_id", jobs, max_categories=50)[0] == "drop"  # sacct --json's
+    nightly = pd.Series([7, 8, 9] * 100)  # a backup report's job: its runs each night
+    assert infer_role("Job ID", nightly, max_categories=50)[0] != "drop"

@@ -110,11 +110,19 @@ _ID_NAMES = {"id", "flowid", "uid", "timestamp", "ts", "time", "stime", "ltime",
              # iccid; its export's IMEI, MEID, ICCID), Jamf and Workspace ONE inventories name
              # them: digits with no magnitude (an IMEI's leading zero lost, 15 digits min-max
              # scaled), one device's each, so a new phone's lay anywhere in the training range
-             "imei", "imeisv", "meid", "iccid", "imsi"}
+             "imei", "imeisv", "meid", "iccid", "imsi",
+             # a batch scheduler's job id (Slurm's JobID, sacct --json's job_id, a PBS record's):
+             # numbered as jobs are submitted, so every later job's lay past the training range
+             # (of a table of jobs: see _JOB_COUNTERS)
+             "jobid"}
 #: of :data:`_ID_NAMES`, a CI system's build counters: dropped in a table of builds (near-unique,
 #: or told GitHub Actions' or Jenkins'); a few values repeated (an inventory's Windows
 #: ``BuildNumber``, 19045 or 22631 on each of 300 hosts) are no counter, read as any column
 _CI_COUNTERS = frozenset({"runnumber", "buildnumber"})
+#: of :data:`_ID_NAMES`, a batch scheduler's job id: dropped where near-unique (a job accounting
+#: table's, one row a job); a few values repeated (a backup report's ``Job ID``, one job's runs
+#: each night) are no counter, read as any column
+_JOB_COUNTERS = frozenset({"jobid"})
 _IP_NAMES = {"ip", "srcip", "dstip", "destip", "sourceip", "destinationip", "idorigh", "idresph",
              "saddr", "daddr", "srcaddr", "dstaddr", "clientip", "serverip", "ipsrc", "ipdst"}
 _PORT_NAMES = {"port", "sport", "dport", "dsport", "srcport", "dstport", "destport", "sourceport",
@@ -1635,6 +1643,8 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
                      and not near_unique(int(s.nunique()), int(s.notna().sum())))
             and not ((key in _CI_COUNTERS or leaf in _CI_COUNTERS)
                      and not (tells.github_actions or tells.jenkins)
+                     and not near_unique(int(s.nunique()), int(s.notna().sum())))
+            and not ((key in _JOB_COUNTERS or leaf in _JOB_COUNTERS)
                      and not near_unique(int(s.nunique()), int(s.notna().sum())))):
         return "drop", "identifier/timestamp name"
     snort = _told(_snort_field, key, tells, leaf, inner)
