@@ -82,3 +82,13 @@ def test_a_slurm_job_id_is_no_amount() -> None:
     assert infer_role("job_id", jobs, max_categories=50)[0] == "drop"  # sacct --json's
     nightly = pd.Series([7, 8, 9] * 100)  # a backup report's job: its runs each night
     assert infer_role("Job ID", nightly, max_categories=50)[0] != "drop"
+
+
+def test_a_pbs_exit_status_is_a_code() -> None:
+    # What was wrong: a PBS record's Exit_status was learnt as a magnitude (min-max scaled), so a
+    # job killed by SIGTERM (271) scored far past one that failed (1), and 1 sat near 0 (done).
+    from hourglass.features.roles import infer_role
+
+    status = pd.Series([0] * 50 + [1, 127, 271, -11, 1] * 4)
+    assert infer_role("Exit_status", status, max_categories=50)[0] == "categorical"
+    assert infer_role("resources_used.mem", status.abs() + 1, max_categories=50)[0] == "numeric"

@@ -216,7 +216,12 @@ _CODE_NAMES = {"eventid", "family", "ifoperstatus", "ifadminstatus", "qclass", "
                # a Modbus poller's or gateway log's unit (slave) id and register address: unit 17
                # behind a gateway is no neighbour of 1 and 3, a write to holding register 40050 none
                # of 40011 and 40100 (a register's hex text, 0x0064, is text, a category already)
-               "unitid", "slaveid", "register", "registeraddress"}
+               "unitid", "slaveid", "register", "registeraddress",
+               # a process's exit status: a PBS/Torque accounting record's Exit_status (0 done, 1
+               # an error, 127 no such command, 271 killed by SIGTERM, -11 a PBS reason), the
+               # journal's EXIT_STATUS: 271 is no more anomalous than 1 for its size, as the entity
+               # features (a name ending in 'status') and an 'exit_code' (a name ending in 'code') read it
+               "exitstatus"}
 #: columns of PowerShell's ``Get-WinEvent | Export-Csv`` (an ``EventLogRecord``), whose event id
 #: is named ``Id``: two of them beside ``Id`` tell such an export from a table of row ids
 _WINEVENT_COLUMNS = {"providername", "logname", "recordid", "timecreated", "leveldisplayname",
