@@ -92,3 +92,25 @@ def test_a_pbs_exit_status_is_a_code() -> None:
     status = pd.Series([0] * 50 + [1, 127, 271, -11, 1] * 4)
     assert infer_role("Exit_status", status, max_categories=50)[0] == "categorical"
     assert infer_role("resources_used.mem", status.abs() + 1, max_categories=50)[0] == "numeric"
+
+
+def test_htcondor_classads_are_refused_with_the_way_to_read_them(tmp_path) -> None:
+    # What was wrong: condor_history -l's ClassAds were read as a CSV of one column named by the
+    # first line ('ClusterId = 4000'), every other attribute line a hashed category, and train
+    # saved a model of that with no word of it.
+    from hourglass.errors import InputError
+    from hourglass.ingest.formats import sniff_format
+
+    ads = "".join(f'ClusterId = {4000 + i}\nProcId = 0\nOwner = "alice"\nRemoteWallClockTime = 61.0\n'
+                  "ExitCode = 0\n\n" for i in range(30))
+    p = tmp_path / "history.txt"
+    p.write_text(ads)
+    try:
+        sniff_format(p)
+    except InputError as e:
+        assert "HTCondor" in str(e) and "condor_history -json" in str(e)
+    else:
+        raise AssertionError("condor_history -l output was read as a table")
+    q = tmp_path / "settings.txt"  # lines of 'name = value' with no job's attribute: as before
+    q.write_text("a = 1\nb = 2\nc = 3\n")
+    assert sniff_format(q).name == "csv"

@@ -486,6 +486,34 @@ def _radius(p: Any, head: bytes) -> None:
                          "detail files")
 
 
+#: HTCondor's long listing of job ClassAds (condor_history -l, condor_q -l): an 'Attribute = value'
+#: line an attribute, each ad's block ended by a blank line; its first lines such lines ...
+_CLASSAD_LINES = re.compile(rb"\s*(?:[A-Za-z_][\w.]* = [^\r\n]*\r?\n){3}")
+#: ... and a job's own attributes among them (read as a CSV: one column named by the first line,
+#: 'ClusterId = 4000', its values the other attribute lines, hashed)
+_CLASSAD_JOB = re.compile(rb"^(?:ClusterId|ProcId|GlobalJobId|JobStatus) = ", re.MULTILINE)
+
+
+def _classads(p: Any, head: bytes) -> None:
+    """Refuse HTCondor's long listing of job ClassAds, sniffed as a table, naming how to read its
+    jobs (as JSON lines): read as a CSV, it was one column named by its first line, each other
+    attribute line a hashed category, and a model trained on that said nothing of a job.
+
+    Examples
+    --------
+    >>> _classads("history.txt", b'ClusterId = 4000\\nProcId = 0\\nOwner = "alice"\\n\\n')
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.InputError: history.txt: HTCondor job ClassAds (condor_history -l, ...
+    >>> _classads("t.csv", b"a = 1\\nb = 2\\nc = 3\\n"), _classads("t.csv", b"a,b\\n1,2\\n")
+    (None, None)
+    """
+    if _CLASSAD_LINES.match(head) and _CLASSAD_JOB.search(head):
+        raise InputError(f"{p}: HTCondor job ClassAds (condor_history -l, condor_q -l: 'Attribute = "
+                         "value' lines, a blank line after each job) are not read as a table; give the "
+                         "jobs one a line as JSON: condor_history -json ... | jq -c '.[]' > FILE.jsonl")
+
+
 #: evtx_dump's -o json output: each record pretty-printed after a 'Record N' line
 _EVTX_DUMP_JSON = re.compile(rb"\s*Record \d+\r?\n\s*\{")
 
@@ -541,6 +569,7 @@ def sniff_format(path: str | os.PathLike[str]) -> Any:
                          """| sed 's/"/""/g; s/[^ ]*[,"][^ ]*/"&"/g' | tr ' ' , > FILE.csv""")
     _web_log(p, without_boms(head))  # else a CSV of a few columns of text, or of one: its lines
     _radius(p, without_boms(head))  # else a CSV of one column named by its first date or line
+    _classads(p, without_boms(head))  # else a CSV of one column named by its first attribute
     if _EVTX_DUMP_JSON.match(without_boms(head)):  # else 'line 1: malformed JSON'
         raise InputError(f"{p}: evtx_dump -o json output ('Record N' lines between pretty-printed "
                          "records) is no JSON lines; write the records one a line with evtx_dump -o jsonl, "
