@@ -114,3 +114,15 @@ def test_htcondor_classads_are_refused_with_the_way_to_read_them(tmp_path) -> No
     q = tmp_path / "settings.txt"  # lines of 'name = value' with no job's attribute: as before
     q.write_text("a = 1\nb = 2\nc = 3\n")
     assert sniff_format(q).name == "csv"
+
+
+def test_htcondor_cluster_id_is_no_amount_and_job_status_a_code() -> None:
+    # What was wrong: condor_history -json's ClusterId (the job's number, rising with every job)
+    # was learnt as a number with a warning, every later job past the training range, and its
+    # JobStatus (4 completed, 5 held) as a magnitude.
+    from hourglass.features.roles import infer_role
+
+    assert infer_role("ClusterId", pd.Series(range(4000, 4200)), max_categories=50)[0] == "drop"
+    status = pd.Series([4] * 60 + [3, 5] * 5)
+    assert infer_role("JobStatus", status, max_categories=50)[0] == "categorical"
+    assert infer_role("ClusterId", pd.Series([2, 3] * 50), max_categories=50)[0] != "drop"

@@ -111,10 +111,10 @@ _ID_NAMES = {"id", "flowid", "uid", "timestamp", "ts", "time", "stime", "ltime",
              # them: digits with no magnitude (an IMEI's leading zero lost, 15 digits min-max
              # scaled), one device's each, so a new phone's lay anywhere in the training range
              "imei", "imeisv", "meid", "iccid", "imsi",
-             # a batch scheduler's job id (Slurm's JobID, sacct --json's job_id, a PBS record's):
-             # numbered as jobs are submitted, so every later job's lay past the training range
-             # (of a table of jobs: see _JOB_COUNTERS)
-             "jobid"}
+             # a batch scheduler's job id (Slurm's JobID, sacct --json's job_id, a PBS record's,
+             # HTCondor's ClusterId in condor_history -json): numbered as jobs are submitted, so
+             # every later job's lay past the training range (of a table of jobs: see _JOB_COUNTERS)
+             "jobid", "clusterid"}
 #: of :data:`_ID_NAMES`, a CI system's build counters: dropped in a table of builds (near-unique,
 #: or told GitHub Actions' or Jenkins'); a few values repeated (an inventory's Windows
 #: ``BuildNumber``, 19045 or 22631 on each of 300 hosts) are no counter, read as any column
@@ -122,7 +122,7 @@ _CI_COUNTERS = frozenset({"runnumber", "buildnumber"})
 #: of :data:`_ID_NAMES`, a batch scheduler's job id: dropped where near-unique (a job accounting
 #: table's, one row a job); a few values repeated (a backup report's ``Job ID``, one job's runs
 #: each night) are no counter, read as any column
-_JOB_COUNTERS = frozenset({"jobid"})
+_JOB_COUNTERS = frozenset({"jobid", "clusterid"})
 _IP_NAMES = {"ip", "srcip", "dstip", "destip", "sourceip", "destinationip", "idorigh", "idresph",
              "saddr", "daddr", "srcaddr", "dstaddr", "clientip", "serverip", "ipsrc", "ipdst"}
 _PORT_NAMES = {"port", "sport", "dport", "dsport", "srcport", "dstport", "destport", "sourceport",
@@ -221,7 +221,10 @@ _CODE_NAMES = {"eventid", "family", "ifoperstatus", "ifadminstatus", "qclass", "
                # an error, 127 no such command, 271 killed by SIGTERM, -11 a PBS reason), the
                # journal's EXIT_STATUS: 271 is no more anomalous than 1 for its size, as the entity
                # features (a name ending in 'status') and an 'exit_code' (a name ending in 'code') read it
-               "exitstatus"}
+               "exitstatus",
+               # HTCondor's JobStatus (condor_history -json, condor_q -json): 1 idle, 2 running, 3
+               # removed, 4 completed, 5 held (held no neighbour of completed)
+               "jobstatus"}
 #: columns of PowerShell's ``Get-WinEvent | Export-Csv`` (an ``EventLogRecord``), whose event id
 #: is named ``Id``: two of them beside ``Id`` tell such an export from a table of row ids
 _WINEVENT_COLUMNS = {"providername", "logname", "recordid", "timecreated", "leveldisplayname",
