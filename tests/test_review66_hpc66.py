@@ -126,3 +126,20 @@ def test_htcondor_cluster_id_is_no_amount_and_job_status_a_code() -> None:
     status = pd.Series([4] * 60 + [3, 5] * 5)
     assert infer_role("JobStatus", status, max_categories=50)[0] == "categorical"
     assert infer_role("ClusterId", pd.Series([2, 3] * 50), max_categories=50)[0] != "drop"
+
+
+def test_sacct_total_cpu_under_an_hour_is_read_as_seconds() -> None:
+    # What was wrong: sacct writes a TotalCPU under an hour as minutes and seconds ('00:01.234'),
+    # which was no duration: a column of them beside '02:11:39' was text, hashed, as a whole.
+    rng = np.random.default_rng(1)
+    m, sec, ms, h = (rng.integers(0, 60, 40), rng.integers(0, 60, 40), rng.integers(0, 1000, 40),
+                     rng.integers(1, 30, 40))
+    short = [f"{a:02d}:{b:02d}.{c:03d}" for a, b, c in zip(m, sec, ms, strict=True)]
+    long = [f"{a:02d}:{b:02d}:{c:02d}" for a, b, c in zip(h, m, sec, strict=True)]
+    df = pd.DataFrame({"TotalCPU": short + long, "AllocCPUS": rng.choice([1, 4, 16], 80)})
+    pre = TabularPreprocessor().fit(df)
+    assert pre.roles_["TotalCPU"] == "numeric"
+    col = pre.feature_names_.index("TotalCPU")
+    x = pre.transform(pd.DataFrame({"TotalCPU": ["00:30.500", "00:31.500", "29:00:00"],
+                                    "AllocCPUS": [1, 1, 1]}))
+    assert x[0, col] < x[1, col] < 0.01 < 0.9 < x[2, col]  # half a minute, a second more; 29 hours

@@ -183,8 +183,11 @@ _SIZE = (r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(?:([kKmMgGtTpP]?)(?:[iI]?[bB]|[bB]ytes?)
 _SIZE_POWERS = {"": 0, "k": 1, "m": 2, "g": 3, "t": 4, "p": 5}
 #: a length of time on a clock's face, as the batch schedulers write a job's run time: Slurm's
 #: ``sacct`` its ``Elapsed``, ``CPUTime`` and ``Timelimit`` (``00:05:00``, ``1-02:03:04``: days
-#: before a dash), PBS/Torque its ``resources_used.walltime`` (``168:00:00``: hours past 24)
-DURATION = r"^\s*(?:([0-9]+)-)?([0-9]+):([0-5][0-9]):([0-5][0-9](?:\.[0-9]+)?)\s*$"
+#: before a dash), PBS/Torque its ``resources_used.walltime`` (``168:00:00``: hours past 24); or
+#: minutes and seconds with a fraction, as ``sacct`` writes a ``TotalCPU`` under an hour
+#: (``00:01.234``; without the fraction, ``10:05`` may be a time of day, and is none)
+DURATION = (r"^\s*(?:(?:([0-9]+)-)?([0-9]+):([0-5][0-9]):([0-5][0-9](?:\.[0-9]+)?)"
+            r"|([0-9]+):([0-5][0-9]\.[0-9]+))\s*$")
 
 
 def with_sizes(numbers: pd.Series, text: pd.Series) -> pd.Series:
@@ -202,9 +205,9 @@ def with_sizes(numbers: pd.Series, text: pd.Series) -> pd.Series:
     >>> text = pd.Series(["1024K", "2.5G", "5m", "3 M"])
     >>> with_sizes(pd.to_numeric(text, errors="coerce"), text).tolist()
     [1048576.0, 2684354560.0, nan, 3145728.0]
-    >>> text = pd.Series(["00:05:00", "1-02:03:04", "168:00:00", "10:05", "12:61:00"])
+    >>> text = pd.Series(["00:05:00", "1-02:03:04", "168:00:00", "10:05", "12:61:00", "01:02.5"])
     >>> with_sizes(pd.to_numeric(text, errors="coerce"), text).tolist()
-    [300.0, 93784.0, 604800.0, nan, nan]
+    [300.0, 93784.0, 604800.0, nan, nan, 62.5]
     """
     unread = numbers.isna().to_numpy(dtype=bool) & text.notna().to_numpy(dtype=bool)
     if not unread.any():
@@ -216,8 +219,9 @@ def with_sizes(numbers: pd.Series, text: pd.Series) -> pd.Series:
     read = (parts[0].astype("float64") * 1024.0 ** power).to_numpy(dtype="float64")
     if not found.all() and cells.str.contains(":", regex=False).any():
         clock = cells.str.extract(DURATION).astype("float64")
-        timed = clock[1].notna().to_numpy(dtype=bool) & ~found
-        seconds = (clock[0].fillna(0) * 86400 + clock[1] * 3600 + clock[2] * 60 + clock[3]).to_numpy()
+        seconds = (clock[0].fillna(0) * 86400 + clock[1] * 3600 + clock[2] * 60 + clock[3]).fillna(
+            clock[4] * 60 + clock[5]).to_numpy()  # (sacct's TotalCPU under an hour: 00:01.234)
+        timed = ~np.isnan(seconds) & ~found
         read = np.where(timed, seconds, read)
         found = found | timed
     if not found.any():
@@ -232,7 +236,7 @@ def is_duration(text: str) -> bool:
 
     Examples
     --------
-    >>> is_duration("1-02:03:04"), is_duration("48.2 MB"), is_duration("10:05")
-    (True, False, False)
+    >>> is_duration("1-02:03:04"), is_duration("48.2 MB"), is_duration("10:05"), is_duration("00:01.234")
+    (True, False, False, True)
     """
     return re.match(DURATION, text) is not None
