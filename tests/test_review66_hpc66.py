@@ -143,3 +143,18 @@ def test_sacct_total_cpu_under_an_hour_is_read_as_seconds() -> None:
     x = pre.transform(pd.DataFrame({"TotalCPU": ["00:30.500", "00:31.500", "29:00:00"],
                                     "AllocCPUS": [1, 1, 1]}))
     assert x[0, col] < x[1, col] < 0.01 < 0.9 < x[2, col]  # half a minute, a second more; 29 hours
+
+
+def test_an_entity_model_does_not_sum_a_time_of_day() -> None:
+    # What was wrong: once a clock's face read as seconds, an entity model summed a time of day
+    # under a time's name (a LogonTime of '08:15:00') as if it were a job's run time; it is a
+    # time, not aggregated, as before, and a run time under another name (Elapsed) is summed.
+    from hourglass.features.entity import EntityWindows
+
+    rng = np.random.default_rng(2)
+    secs = np.sort(rng.integers(0, 86400, 120))
+    clock = [f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}" for s in secs]
+    df = pd.DataFrame({"User": rng.choice(["alice", "bob"], 120), "ts": 1709280000 + secs,
+                       "LogonTime": clock, "Elapsed": clock[::-1]})
+    summed = EntityWindows("User", "ts").summed_columns(df)
+    assert "LogonTime" not in summed and "Elapsed" in summed

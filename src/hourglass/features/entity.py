@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from hourglass._columns import near_names
-from hourglass._numbers import to_numbers, with_sizes
+from hourglass._numbers import is_duration, to_numbers, with_sizes
 from hourglass._params import ParamsClone, check_numeric_params
 from hourglass._times import read_timestamps, time_length
 from hourglass.errors import InputError
@@ -188,7 +188,9 @@ def _is_time(name: str, s: pd.Series,
     (``candidate``, ``container_runtime``, ``overtime`` do not). ``entities`` may be a function
     that gives them, called only for numbers that may be such a clock."""
     if is_time_name(name):
-        v = _number_values(s)
+        # (a clock's face under a time's name, a LogonTime of '08:15:00', is read as text, as it was
+        # before such text read as seconds: a time of day, whose sum says nothing)
+        v = None if _clock_faces(s) else _number_values(s)
         if v is None:  # text or booleans: times when they read as such ('candidate', 'overtime' do not)
             return _reads_as_times(name, s)
         if len(v) < 2:
@@ -207,6 +209,23 @@ def _is_time(name: str, s: pd.Series,
     sample = s.dropna().astype(str).str.strip().iloc[:200]
     sample = sample[sample.str.contains(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", regex=True)]
     return len(sample) > 0 and len(sample) >= 0.95 * min(200, int(s.notna().sum()))
+
+
+def _clock_faces(s: pd.Series) -> bool:
+    """Whether text column ``s`` holds times on a clock's face (``08:15:00``, ``1-02:03:04``: most
+    of its first 200 present values), which :func:`~hourglass._numbers.with_sizes` reads as seconds.
+
+    Examples
+    --------
+    >>> _clock_faces(pd.Series(["08:15:00", "17:02:11", None])), _clock_faces(pd.Series([1, 2]))
+    (True, False)
+    >>> _clock_faces(pd.Series(["2024-03-01 08:15:00", "12"]))
+    False
+    """
+    if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+        return False
+    sample = s.dropna().iloc[:200].astype(str)
+    return len(sample) > 0 and float(np.mean([is_duration(v) for v in sample])) >= 0.5
 
 
 def _taking_turns(s: pd.Series, entities: pd.Series | None) -> bool:
