@@ -158,3 +158,18 @@ def test_an_entity_model_does_not_sum_a_time_of_day() -> None:
                        "LogonTime": clock, "Elapsed": clock[::-1]})
     summed = EntityWindows("User", "ts").summed_columns(df)
     assert "LogonTime" not in summed and "Elapsed" in summed
+
+
+def test_a_job_ids_step_is_no_unit() -> None:
+    # What was wrong: sacct's JobID with its steps ('110000.batch', '110000.0'), left out by its
+    # name, was said to hold 'numbers with a unit ... write the numbers alone, in one unit, to use
+    # them as numbers': advice to make job ids amounts, which would be left out still.
+    from hourglass.features.roles import infer_role, separated_warning
+
+    ids = pd.Series([f"{110000 + i // 3}{s}" for i, s in zip(range(300), ["", ".batch", ".0"] * 100,
+                                                                strict=True)])
+    role, why = infer_role("JobID", ids, max_categories=50)
+    assert role == "drop"
+    assert separated_warning("JobID", ids, role, why) is None
+    sizes = pd.Series([f"{v} V" for v in range(100, 400)])  # a reading with its unit: said as before
+    assert separated_warning("volts", sizes, *infer_role("volts", sizes, max_categories=50)) is not None

@@ -24,9 +24,9 @@ import pyarrow.compute as pc
 
 from hourglass._numbers import DIGITAL_STATES, is_duration, with_sizes
 
-__all__ = ["CREDENTIAL_NUMBERS", "DIGITAL_STATES", "IP_FORM", "NULL_TEXT", "NUMBER_GAPS", "PHONE_NUMBERS",
-           "PLACEHOLDERS", "ROLES", "SCORE_OUTPUT", "SEPARATED_NUMBERS", "TEXT_NUMBERS", "ZERO_PADDED",
-           "TableTells",
+__all__ = ["CREDENTIAL_NUMBERS", "DIGITAL_STATES", "ID_NAME", "IP_FORM", "NULL_TEXT", "NUMBER_GAPS",
+           "PHONE_NUMBERS", "PLACEHOLDERS", "ROLES", "SCORE_OUTPUT", "SEPARATED_NUMBERS", "TEXT_NUMBERS",
+           "ZERO_PADDED", "TableTells",
            "canonical_text", "clock_values", "dhcp_audit_names", "dropped_score_output",
            "factorize_strings", "foreign_digit_number", "identifier_name", "infer_role", "ip_parts",
            "ipv4_bucket", "ipv4_private", "is_time_name", "near_unique", "normal_leaf",
@@ -69,6 +69,8 @@ SEPARATED_NUMBERS = ("a number written with a decimal comma or thousands separat
                      "spreadsheet in a European locale exports it: export the data with a decimal "
                      "point and no separators")
 
+#: the reason of a column left out by its name, an identifier's or a time's (``id``, ``ts``, ``JobID``)
+ID_NAME = "identifier/timestamp name"
 _ID_NAMES = {"id", "flowid", "uid", "timestamp", "ts", "time", "stime", "ltime", "starttime",
              "endtime", "date", "datetime", "eventtime", "firstseen", "lastseen",
              # systemd's journal (journalctl -o json): its clocks, the monotonic one microseconds
@@ -1654,7 +1656,7 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
                      and not near_unique(int(s.nunique()), int(s.notna().sum())))
             and not ((key in _JOB_COUNTERS or leaf in _JOB_COUNTERS)
                      and not near_unique(int(s.nunique()), int(s.notna().sum())))):
-        return "drop", "identifier/timestamp name"
+        return "drop", ID_NAME
     snort = _told(_snort_field, key, tells, leaf, inner)
     if snort:
         if snort in _SNORT3_CLOCKS:
@@ -2408,8 +2410,10 @@ def separated_warning(name: object, s: pd.Series, role: str, why: str) -> str | 
     True
     >>> separated_warning("AuditData", pd.Series(['{"Operation":"Send"}']), "drop", "near-unique text")[-65:]
     'ForEach-Object AuditData | Set-Content -Encoding utf8 FILE.jsonl)'
+    >>> separated_warning("JobID", pd.Series(["1234.batch", "1234.0"]), "drop", ID_NAME) is None
+    True
     """
-    if role == "numeric":
+    if role == "numeric" or why == ID_NAME:  # (an id or a time by its name: left out as numbers too)
         return None
     example = separated_number(s)
     if example is not None:
