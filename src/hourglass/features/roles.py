@@ -352,12 +352,20 @@ def _osquery_counter(key: str, tells: TableTells) -> bool:
 #: the columns of a database server's audit or CSV log (under a header the user names from the
 #: documentation: these files have none) that tell such a table, two at least: MariaDB's
 #: ``server_audit`` (``serverhost,username,host,connectionid,queryid,operation,database,object,
-#: retcode``) and PostgreSQL's ``csvlog`` (``session_id``, ``session_line_num``,
-#: ``virtual_transaction_id``, ``session_start_time``, ``command_tag``)
+#: retcode``), PostgreSQL's ``csvlog`` (``session_id``, ``session_line_num``,
+#: ``virtual_transaction_id``, ``session_start_time``, ``command_tag``) and Oracle Database's
+#: audit trail as SQL Developer, SQL*Plus or a SIEM's database input export it
+#: (``UNIFIED_AUDIT_TRAIL``: ``EVENT_TIMESTAMP``, ``DBUSERNAME``, ``ACTION_NAME``,
+#: ``RETURN_CODE``, ``UNIFIED_AUDIT_POLICIES`` ...; the traditional ``DBA_AUDIT_TRAIL``:
+#: ``OS_USERNAME``, ``USERHOST``, ``ACTION_NAME``, ``RETURNCODE``, ``OBJ_NAME``, ``PRIV_USED``)
 _DB_LOG_COLUMNS = {"mariadb": frozenset({"serverhost", "connectionid", "queryid", "operation",
                                          "retcode"}),
                    "postgresql": frozenset({"sessionid", "sessionlinenum", "virtualtransactionid",
-                                            "sessionstarttime", "commandtag"})}
+                                            "sessionstarttime", "commandtag"}),
+                   "oracle": frozenset({"dbusername", "osusername", "userhost", "actionname",
+                                        "returncode", "unifiedauditpolicies", "clientprogramname",
+                                        "eventtimestamp", "eventtimestamputc", "objectschema",
+                                        "audittype", "objname", "privused"})}
 #: their counters, each rising with every connection, query, session or transaction since the
 #: server started (each later one past training, or a category never seen): no property of an event
 _DB_LOG_COUNTERS = {
@@ -366,7 +374,12 @@ _DB_LOG_COUNTERS = {
     "postgresql": {"sessionid": "PostgreSQL csvlog's session id (the backend's start time and pid)",
                    "sessionlinenum": "PostgreSQL csvlog's line number in its session",
                    "virtualtransactionid": "PostgreSQL csvlog's virtual transaction id (a counter)",
-                   "transactionid": "PostgreSQL csvlog's transaction id (a counter)"}}
+                   "transactionid": "PostgreSQL csvlog's transaction id (a counter)"},
+    "oracle": {"sessionid": "Oracle audit's session id (a counter since the database was created)",
+               "proxysessionid": "Oracle audit's proxy session id (a counter)",
+               "entryid": "Oracle audit's record number in its session (a counter)",
+               "statementid": "Oracle audit's statement number in its session (a counter)",
+               "scn": "Oracle's system change number (rises with every change to the database)"}}
 
 
 def _db_log_counter(key: str, tells: TableTells) -> str:
@@ -380,6 +393,8 @@ def _db_log_counter(key: str, tells: TableTells) -> str:
     "MariaDB audit's query id (a counter since the server started)"
     >>> _db_log_counter("sessionlinenum", table_tells(["log_time", "session_id", "session_line_num"]))
     "PostgreSQL csvlog's line number in its session"
+    >>> _db_log_counter("sessionid", table_tells(["EVENT_TIMESTAMP", "DBUSERNAME", "SESSIONID"]))
+    "Oracle audit's session id (a counter since the database was created)"
     >>> _db_log_counter("queryid", table_tells(["queryid", "calls", "total_exec_time"]))
     ''
     """

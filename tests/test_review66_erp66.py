@@ -1,0 +1,31 @@
+"""ERP and mainframe audit telemetry (SAP, Oracle Database, IBM z/OS RACF): edge cases of valid
+input as those products export their audit trails."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from hourglass.features.roles import infer_role, table_tells
+
+
+def test_an_oracle_audit_trails_session_counters_are_no_feature() -> None:
+    # What was wrong: Oracle's unified audit trail exported to CSV (SESSIONID, ENTRY_ID, SCN ...)
+    # had its session id read as a magnitude: it rises with every session, so a later week's every
+    # row lay past training (190 of 568 rows flagged, the SYS brute force explained by SESSIONID).
+    names = ["EVENT_TIMESTAMP", "DBUSERNAME", "ACTION_NAME", "RETURN_CODE", "SESSIONID",
+             "ENTRY_ID", "STATEMENT_ID", "SCN", "OS_PROCESS"]
+    tells = table_tells(names)
+    rising = pd.Series([3412345678.0 + 7 * i for i in range(50)])
+    for col in ("SESSIONID", "ENTRY_ID", "STATEMENT_ID", "SCN"):
+        role, why = infer_role(col, rising, max_categories=100, columns=tells)
+        assert role == "drop" and "Oracle" in why, (col, role, why)
+    # the traditional audit trail (DBA_AUDIT_TRAIL) too
+    old = table_tells(["OS_USERNAME", "USERHOST", "ACTION_NAME", "RETURNCODE", "SESSIONID", "ENTRYID"])
+    assert infer_role("ENTRYID", rising, max_categories=100, columns=old)[0] == "drop"
+    # the return code stays a code, a pid a number; a session id in another table stays a number
+    assert infer_role("RETURN_CODE", pd.Series([0.0, 1017.0] * 10), max_categories=100,
+                      columns=tells)[0] == "categorical"
+    assert infer_role("OS_PROCESS", rising, max_categories=100, columns=tells)[0] == "numeric"
+    assert infer_role("SESSIONID", rising, max_categories=100,
+                      columns=["SESSIONID", "bytes", "user"])[0] == "numeric"
+
