@@ -29,3 +29,18 @@ def test_an_oracle_audit_trails_session_counters_are_no_feature() -> None:
     assert infer_role("SESSIONID", rising, max_categories=100,
                       columns=["SESSIONID", "bytes", "user"])[0] == "numeric"
 
+
+def test_an_sap_client_is_a_code_not_an_amount() -> None:
+    # What was wrong: the Client of an SAP Security Audit Log export (SM20: Date,Time,Client,User,
+    # Terminal,Transaction Code,...) was a number: one client in training made it a constant,
+    # dropped, so JSMITH's logon to client 000 scored as his logons to 100 (0.0022, no flag).
+    sm20 = ["Date", "Time", "Client", "User", "Terminal", "Transaction Code", "Program",
+            "Audit Log Msg. Text", "Event"]
+    one = pd.Series([100.0] * 40)
+    assert infer_role("Client", one, max_categories=100, columns=table_tells(sm20))[0] == "categorical"
+    # the change documents' MANDANT (CDHDR, CDPOS) and an SE16 export's MANDT, in any table
+    for name in ("MANDANT", "MANDT"):
+        assert infer_role(name, pd.Series([100.0, 0.0, 1.0] * 5), max_categories=100)[0] == "categorical"
+    # a 'Client' of another table (a count of clients) stays a number
+    assert infer_role("Client", pd.Series([3.0, 5.0, 8.0] * 5), max_categories=100,
+                      columns=["Client", "bytes", "host"])[0] == "numeric"

@@ -1272,6 +1272,9 @@ def _coded(name: str, key: str, leaf: str, values: pd.Series,
     "Jamf Pro's inventory id of a computer or mobile device (jssID: no magnitude)"
     >>> _coded("callingPartyNumber", "callingpartynumber", "callingpartynumber", pd.Series([4420.0]))
     'a phone number or extension (a caller or callee, an identity: no magnitude)'
+    >>> sm20 = table_tells(["Date", "Time", "Client", "User", "Terminal", "Transaction Code"])
+    >>> _coded("Client", "client", "client", pd.Series([100.0, 0.0]), sm20)
+    "SAP client (000 SAP's own, 100 production's: no magnitude)"
     """
     if pd.api.types.is_complex_dtype(values) or not values.notna().any():
         return ""
@@ -1313,6 +1316,10 @@ def _coded(name: str, key: str, leaf: str, values: pd.Series,
         return CREDENTIAL_NUMBERS
     if leaf in _ACTOR_OBJECT_IDS and _actor_object(tells.names) and _whole_numbers(values) is not None:
         return "an actor's or object's id (who did what to which door or lock: Kisi's events), no magnitude"
+    if ((key in _SAP_CLIENT_NAMES or leaf in _SAP_CLIENT_NAMES
+         or (key == "client" and _leaves_told(tells.names, _SAP_TELLS) >= 2))
+            and _whole_numbers(values) is not None):
+        return SAP_CLIENT
     if _account_ids(key, leaf, values):
         if _rule_generator(leaf, tells):
             return "rule generator id (gid beside the rule's signature id: Snort's or Suricata's)"
@@ -1335,6 +1342,17 @@ _CREDENTIAL_NAMES = frozenset({"badge", "badgeid", "badgenumber", "badgeno", "ba
 #: 800 no neighbour of 789, the server room's lock 57 none of 42)
 _ACTOR_OBJECT_TELLS = frozenset({"actortype", "actorid", "objecttype", "objectid"})
 _ACTOR_OBJECT_IDS = frozenset({"actorid", "objectid", "placeid"})
+
+
+#: an SAP system's client (``Mandant``), the company or system part a logon or change went to,
+#: by its number (``000`` SAP's own, ``001``, ``100`` production's): no amount. Its technical
+#: names (``MANDT``, ``MANDANT``: an SE16 export's, the change documents' CDHDR and CDPOS) are
+#: SAP's own; ``Client`` is SAP's in a table with two of the Security Audit Log's (SM20,
+#: RSAU_READ_LOG) or the change documents' columns beside it (:data:`_SAP_TELLS`)
+_SAP_CLIENT_NAMES = frozenset({"mandt", "mandant", "sapclient"})
+_SAP_TELLS = frozenset({"transactioncode", "tcode", "terminal", "terminalname",
+                        "program", "programname", "objectclas", "objectid", "changenr"})
+SAP_CLIENT = "SAP client (000 SAP's own, 100 production's: no magnitude)"
 
 
 def _actor_object(columns: Iterable[object]) -> bool:
