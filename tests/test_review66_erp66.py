@@ -44,3 +44,22 @@ def test_an_sap_client_is_a_code_not_an_amount() -> None:
     # a 'Client' of another table (a count of clients) stays a number
     assert infer_role("Client", pd.Series([3.0, 5.0, 8.0] * 5), max_categories=100,
                       columns=["Client", "bytes", "host"])[0] == "numeric"
+
+
+def test_an_sap_change_document_number_is_no_feature() -> None:
+    # What was wrong: SAP's change documents exported from CDHDR/CDPOS (OBJECTCLAS, OBJECTID,
+    # CHANGENR ...) had CHANGENR, numbered as changes are made, and the changed vendor's or order's
+    # number read as magnitudes: a later week lay past training (19 of 110 rows flagged, most by CHANGENR).
+    names = ["MANDANT", "OBJECTCLAS", "OBJECTID", "CHANGENR", "USERNAME", "UDATE", "UTIME", "TCODE",
+             "TABNAME", "TABKEY", "FNAME", "VALUE_NEW", "VALUE_OLD"]
+    tells = table_tells(names)
+    rising = pd.Series([4000001.0 + 13 * i for i in range(60)])
+    role, why = infer_role("CHANGENR", rising, max_categories=100, columns=tells)
+    assert role == "drop" and "SAP" in why
+    vendors = pd.Series([100038.0, 100030.0, 100003.0] * 20)
+    for col in ("OBJECTID", "TABKEY"):
+        assert infer_role(col, vendors, max_categories=100, columns=tells)[0] == "categorical"
+    # the changed values stay numbers; CHANGENR or OBJECTID in another table are read as before
+    assert infer_role("VALUE_NEW", vendors, max_categories=100, columns=tells)[0] == "numeric"
+    assert infer_role("CHANGENR", rising, max_categories=100, columns=["CHANGENR", "bytes"])[0] == "numeric"
+    assert infer_role("OBJECTID", vendors, max_categories=100, columns=["OBJECTID", "x"])[0] == "numeric"

@@ -1320,6 +1320,9 @@ def _coded(name: str, key: str, leaf: str, values: pd.Series,
          or (key == "client" and _leaves_told(tells.names, _SAP_TELLS) >= 2))
             and _whole_numbers(values) is not None):
         return SAP_CLIENT
+    if leaf in _SAP_CHANGED_OBJECT and _sap_change_documents(tells.names) \
+            and _whole_numbers(values) is not None:
+        return "SAP changed object's key (a vendor's, order's or material's number: no magnitude)"
     if _account_ids(key, leaf, values):
         if _rule_generator(leaf, tells):
             return "rule generator id (gid beside the rule's signature id: Snort's or Suricata's)"
@@ -1353,6 +1356,27 @@ _SAP_CLIENT_NAMES = frozenset({"mandt", "mandant", "sapclient"})
 _SAP_TELLS = frozenset({"transactioncode", "tcode", "terminal", "terminalname",
                         "program", "programname", "objectclas", "objectid", "changenr"})
 SAP_CLIENT = "SAP client (000 SAP's own, 100 production's: no magnitude)"
+#: SAP's change documents (the CDHDR and CDPOS tables as SE16 or a SIEM's connector export them,
+#: told by ``OBJECTCLAS`` beside ``OBJECTID``): the document's number, ``CHANGENR`` (and a
+#: planned change's ``PLANCHNGNR``, ``ACT_CHNGNO``), numbered as changes are made, each later one
+#: past training; the changed object's key, ``OBJECTID`` and ``TABKEY`` (a vendor's
+#: ``0000100038``, a purchase order's ``4500001234``), a name by its number
+_SAP_CHANGE_TELLS = frozenset({"objectclas", "objectid"})
+_SAP_CHANGE_NUMBERS = frozenset({"changenr", "planchngnr", "actchngno"})
+_SAP_CHANGED_OBJECT = frozenset({"objectid", "tabkey"})
+
+
+def _sap_change_documents(columns: Iterable[object]) -> bool:
+    """Whether ``columns`` are SAP's change documents' (:data:`_SAP_CHANGE_TELLS`).
+
+    Examples
+    --------
+    >>> _sap_change_documents(["MANDANT", "OBJECTCLAS", "OBJECTID", "CHANGENR"])
+    True
+    >>> _sap_change_documents(["OBJECTID"])
+    False
+    """
+    return _leaves_told(columns, _SAP_CHANGE_TELLS) == len(_SAP_CHANGE_TELLS)
 
 
 def _actor_object(columns: Iterable[object]) -> bool:
@@ -1718,6 +1742,8 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
         return "drop", "F5 ASM's support id (a random number per request)"
     if leaf == _MODSECURITY_ID and _modsecurity(tells.names):
         return "drop", "ModSecurity's transaction id (the time it began, in digits)"
+    if leaf in _SAP_CHANGE_NUMBERS and _sap_change_documents(tells.names):
+        return "drop", "SAP change document number (CHANGENR: rises with every change)"
     if leaf in _ASTERISK_CDR_IDS and _asterisk_cdr(tells.names):
         return "drop", "Asterisk's call id (the time the channel was created and a counter, in digits)"
     if leaf == _PRINT_JOB and _print_service(tells.names) and _whole_numbers(
