@@ -63,3 +63,16 @@ def test_an_sap_change_document_number_is_no_feature() -> None:
     assert infer_role("VALUE_NEW", vendors, max_categories=100, columns=tells)[0] == "numeric"
     assert infer_role("CHANGENR", rising, max_categories=100, columns=["CHANGENR", "bytes"])[0] == "numeric"
     assert infer_role("OBJECTID", vendors, max_categories=100, columns=["OBJECTID", "x"])[0] == "numeric"
+
+
+def test_an_oracle_or_racf_user_entity_is_the_alerts_user() -> None:
+    # What was wrong: an entity model keyed on Oracle's audit trail's DBUSERNAME (or RACF's
+    # EVT_USER_ID) gave ECS alerts with no user.name and no related.user, the account only in the
+    # message ('anomalous DBUSERNAME SYS'); both are the alert's user.name now, kept fields too.
+    from hourglass.serve.ecs import _entity_fields, ecs_target
+
+    for name, user in (("DBUSERNAME", "SYS"), ("EVT_USER_ID", "IBMUSER")):
+        assert ecs_target(name) == "user.name"
+        doc: dict = {}
+        _entity_fields(doc, name, user)
+        assert doc["user"] == {"name": user}

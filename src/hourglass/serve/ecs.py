@@ -136,7 +136,11 @@ _TARGETS = {
                   "user name",
                   # RADIUS's User-Name (a FreeRADIUS detail or accounting record read as kv, a NAC's
                   # export): the 802.1X identity a Wi-Fi or switch port client logged in as
-                  "user-name"),
+                  "user-name",
+                  # the account of a database's or mainframe's audit record: Oracle's audit trail's
+                  # DBUSERNAME (UNIFIED_AUDIT_TRAIL exported to CSV), RACF's EVT_USER_ID (SMF type
+                  # 80 records unloaded by IRRADU00)
+                  "dbusername", "evt_user_id"),
     "user.target.name": ("targetusername",),
     # the accounts' domains of a Windows event (CORP of CORP\alice), as Winlogbeat maps them: an
     # alert named an account without the domain it belongs to (a trusted domain's Administrator)
