@@ -76,3 +76,16 @@ def test_an_oracle_or_racf_user_entity_is_the_alerts_user() -> None:
         doc: dict = {}
         _entity_fields(doc, name, user)
         assert doc["user"] == {"name": user}
+
+
+def test_day_month_dates_under_any_name_are_no_category() -> None:
+    # What was wrong: SAP's Security Audit Log exported in a German locale names its date 'Datum'
+    # (01.03.2024); read as a category, every later day was a value never seen: the night logon
+    # from a new terminal and its SU01/SE16 rows went unflagged (0 of 9; 9 of 9 with 'Date').
+    for name, values in (("Datum", ["01.03.2024", "02.03.2024"]),
+                         ("Day", ["03/01/2024 8:00 AM", "3/2/2024 10:15 PM"]),
+                         ("Fecha", ["1-3-2024 08:00:00", "2-3-2024 09:30:00.25"])):
+        assert infer_role(name, pd.Series(values * 10), max_categories=100) == ("drop", "date/time values")
+    # a version, or a date beside other text, stays text
+    assert infer_role("ver", pd.Series(["1.2.3", "7.17.22"] * 10), max_categories=100)[0] == "categorical"
+    assert infer_role("x", pd.Series(["1.2.2024", "a"] * 10), max_categories=100)[0] == "categorical"

@@ -1458,6 +1458,11 @@ _IPV4 = re.compile(r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$")
 #: offset), as a whole value
 _ISO_TIME = (r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
              r"(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]+)?)?(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?)?")
+#: a date of day and month as numbers and a four-digit year, as a spreadsheet or a European
+#: locale writes it (``01.03.2024``, ``03/01/2024``, ``1-3-2024``), perhaps with a time of day
+#: (``01.03.2024 08:00:00``, ``3/1/2024 8:00 AM``): a version (``1.2.3``) has no such year
+_DAY_MONTH_TIME = (r"[0-9]{1,2}([/.-])[0-9]{1,2}\1[0-9]{4}"
+                   r"(?:,?[T ]+[0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]+)?)?(?: ?[AaPp][Mm])?)?")
 #: a day alone, ISO 8601's ``2021-08-06``
 _ISO_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 _HEX = re.compile(r"0x[0-9a-f]+")
@@ -1673,6 +1678,8 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
     ('categorical', 'HTTP status code')
     >>> infer_role("day", pd.Series(["2024-01-05", "2024-01-06"]), max_categories=100)
     ('drop', 'date/time values')
+    >>> infer_role("Datum", pd.Series(["01.03.2024", "02.03.2024"]), max_categories=100)
+    ('drop', 'date/time values')
     >>> infer_role("OperationVersion", pd.Series(["2021-08-06", "2019-02-02"]), max_categories=100)[0]
     'categorical'
     >>> infer_role("local_orig", pd.Series([None, None], dtype="boolean"), max_categories=100)
@@ -1794,9 +1801,12 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
         # an API version named by its date (Azure Storage's OperationVersion, its analytics log's
         # request-version-header: 2021-08-06): a release a client speaks, no time
         return _code_role(VERSION_CODE, s, max_categories)
-    if len(real) and real.str.fullmatch(_ISO_TIME).all():
+    if len(real) and (real.str.fullmatch(_ISO_TIME).all()
+                      or (not is_time_name(name) and real.str.fullmatch(_DAY_MONTH_TIME).all())):
         # dates as the CSV, Parquet and Arrow readers give them (datetime.date objects), or ISO
-        # text: as categories, every later day would be a value never seen
+        # text, or day and month as numbers under any name (SAP's export in a German locale:
+        # 'Datum' 01.03.2024; under a time's name, 'times' below): as categories, every later
+        # day would be a value never seen
         return "drop", "date/time values" + _unset_said(sample[placeholder])
     if len(real) and real.map(lambda v: bool(_IPV4.match(v)) or (":" in v and _is_ip(without_port(v)))
                               ).mean() > 0.95:  # (an address with its port too: Azure's 10.0.1.5:52153)
