@@ -89,3 +89,17 @@ def test_day_month_dates_under_any_name_are_no_category() -> None:
     # a version, or a date beside other text, stays text
     assert infer_role("ver", pd.Series(["1.2.3", "7.17.22"] * 10), max_categories=100)[0] == "categorical"
     assert infer_role("x", pd.Series(["1.2.2024", "a"] * 10), max_categories=100)[0] == "categorical"
+
+
+def test_an_ibm_i_audit_journals_sequence_number_is_no_feature() -> None:
+    # What was wrong: IBM i's audit journal (QAUDJRN) written by DSPJRN OUTPUT(*OUTFILE) had its
+    # JOSEQN (rising with every journal entry) and JONBR (jobs numbered as they start) read as
+    # magnitudes, so every later entry lay past training.
+    tells = table_tells(["JOENTL", "JOSEQN", "JOCODE", "JOENTT", "JOTSTP", "JOJOB", "JOUSER", "JONBR",
+                         "JOPGM", "JOUSPF", "JOSYNM", "JOESD"])
+    rising = pd.Series([1000.0 + 3 * i for i in range(60)])
+    for col in ("JOSEQN", "JONBR"):
+        role, why = infer_role(col, rising, max_categories=100, columns=tells)
+        assert role == "drop" and "IBM i" in why, (col, role, why)
+    # the entry's length stays a number
+    assert infer_role("JOENTL", rising, max_categories=100, columns=tells)[0] == "numeric"

@@ -365,7 +365,11 @@ _DB_LOG_COLUMNS = {"mariadb": frozenset({"serverhost", "connectionid", "queryid"
                    "oracle": frozenset({"dbusername", "osusername", "userhost", "actionname",
                                         "returncode", "unifiedauditpolicies", "clientprogramname",
                                         "eventtimestamp", "eventtimestamputc", "objectschema",
-                                        "audittype", "objname", "privused"})}
+                                        "audittype", "objname", "privused"}),
+                   # IBM i's audit journal (QAUDJRN) as DSPJRN OUTPUT(*OUTFILE) writes it, its
+                   # fields named JO...: JOENTT, JOTSTP, JOJOB, JOUSER, JONBR, JOUSPF ...
+                   "ibmi": frozenset({"joentt", "jocode", "joseqn", "jotstp", "jojob", "jouser",
+                                      "jonbr", "jopgm", "jouspf", "josynm", "joesd"})}
 #: their counters, each rising with every connection, query, session or transaction since the
 #: server started (each later one past training, or a category never seen): no property of an event
 _DB_LOG_COUNTERS = {
@@ -379,7 +383,10 @@ _DB_LOG_COUNTERS = {
                "proxysessionid": "Oracle audit's proxy session id (a counter)",
                "entryid": "Oracle audit's record number in its session (a counter)",
                "statementid": "Oracle audit's statement number in its session (a counter)",
-               "scn": "Oracle's system change number (rises with every change to the database)"}}
+               "scn": "Oracle's system change number (rises with every change to the database)"},
+    "ibmi": {"joseqn": "IBM i journal's sequence number (rises with every entry)",
+             "jonbr": "IBM i job number (numbered as jobs start)",
+             "joccid": "IBM i journal's commit cycle id (a counter)"}}
 
 
 def _db_log_counter(key: str, tells: TableTells) -> str:
