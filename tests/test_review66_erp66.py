@@ -103,3 +103,15 @@ def test_an_ibm_i_audit_journals_sequence_number_is_no_feature() -> None:
         assert role == "drop" and "IBM i" in why, (col, role, why)
     # the entry's length stays a number
     assert infer_role("JOENTL", rising, max_categories=100, columns=tells)[0] == "numeric"
+
+
+def test_a_db2_timestamp_reads_as_its_time() -> None:
+    # What was wrong: IBM i's audit journal (QAUDJRN, DSPJRN OUTPUT(*OUTFILE)) writes JOTSTP as
+    # Db2 does, '2024-03-01-08.00.00.123456'; an entity model with --timestamp-col JOTSTP stopped
+    # with 'line 2 is not a timestamp ... no row of the 500 is'; it reads as that time.
+    from hourglass._times import parse_timestamps
+
+    ts = parse_timestamps(pd.Series(["2024-03-01-08.00.00.123456", "2024-03-01-14.10.00.000000",
+                                     "2024-03-02-23.59.59"]), "JOTSTP")
+    assert list(ts) == [pd.Timestamp("2024-03-01 08:00:00.123456"), pd.Timestamp("2024-03-01 14:10:00"),
+                        pd.Timestamp("2024-03-02 23:59:59")]

@@ -1260,6 +1260,11 @@ _ORACLE_CLOCK = re.compile(r"^(\s*\d{1,2}-[A-Za-z]{3}-\d{2}(?:\d{2})? \d{1,2})\.
                            r"(?=[.,]\d|\s|$)")
 # (the same, to look for: no groups)
 _ORACLE = re.compile(r"^\s*\d{1,2}-[A-Za-z]{3}-\d{2}(?:\d{2})? \d{1,2}\.\d\d\.\d\d(?=[.,]\d|\s|$)")
+# IBM Db2's and IBM i's timestamp, '2024-03-01-08.00.00.123456' (the date, a hyphen, its clock
+# parted by full stops), as IBM i's audit journal's JOTSTP (DSPJRN OUTPUT(*OUTFILE)) and a Db2
+# for z/OS or IBM i table's TIMESTAMP column exported to CSV write it: read with a space and colons
+_DB2_CLOCK = re.compile(r"^(\s*\d{4}-\d{2}-\d{2})-(\d{2})\.(\d{2})\.(\d{2})(?=[.,]\d|\s|$)")
+_DB2 = re.compile(r"^\s*\d{4}-\d{2}-\d{2}-\d{2}\.\d{2}\.\d{2}(?=[.,]\d|\s|$)")  # (to look for: no groups)
 # the common log format's layout with the month as a number, '26/09/2023:10:15:42 +0200', as
 # Proxmox VE's pveproxy and pvedaemon write their access log (strftime '%d/%m/%Y:%H:%M:%S %z'):
 # its date, read in the caller's day/month order, and the colon after it
@@ -1405,6 +1410,11 @@ def text_to_datetime(values: pd.Series, **kwargs: object) -> pd.Series:
     if oracle.any():  # Oracle's '01-MAR-24 08.00.04.475912 AM': its clock read with colons
         text, values, out, missed = _reread(
             oracle, text.str.replace(_ORACLE_CLOCK, r"\1:\2:\3", n=1, regex=True), text, values, kwargs)
+    db2 = np.zeros(len(text), dtype=bool)
+    db2[missed] = text[missed].str.contains(_DB2).fillna(False).to_numpy(dtype=bool)
+    if db2.any():  # Db2's '2024-03-01-08.00.00.123456': its date and clock as ISO 8601's
+        text, values, out, missed = _reread(
+            db2, text.str.replace(_DB2_CLOCK, r"\1 \2:\3:\4", n=1, regex=True), text, values, kwargs)
     numeric_clf = np.zeros(len(text), dtype=bool)
     numeric_clf[missed] = text[missed].str.match(_NUMERIC_CLF).fillna(False).to_numpy(dtype=bool)
     if numeric_clf.any():  # pveproxy's '26/09/2023:10:15:42 +0200': the date, then its time
