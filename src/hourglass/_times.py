@@ -872,7 +872,10 @@ def cell_text(x: Any) -> str:
 
 def _epoch_times(s: pd.Series, cells: pd.Series, column: str) -> pd.DatetimeIndex:
     """The epoch times ``s`` (numbers, no missing one), or :class:`InputError` quoting the cell
-    of ``cells`` (the column as given: ``'99999999999999999999'``, not ``1e+20``) out of range."""
+    of ``cells`` (the column as given: ``'99999999999999999999'``, not ``1e+20``) out of range.
+    Julian dates (:func:`_julian_dates`) are read as the days they are."""
+    if (days := _julian_dates(s)) is not None:
+        return days
     v = epoch_seconds(s.to_numpy(dtype=np.float64, na_value=np.nan), column)
     bad = ~(np.abs(v) < _MAX_EPOCH_S)
     if bad.any():
@@ -882,6 +885,37 @@ def _epoch_times(s: pd.Series, cells: pd.Series, column: str) -> pd.DatetimeInde
                          "are read as epoch seconds, milliseconds, microseconds or nanoseconds "
                          "by their size, up to the year 2262)")
     return pd.DatetimeIndex(_epoch_ns(s).view("datetime64[ns]"))
+
+
+def _julian_dates(s: pd.Series) -> pd.DatetimeIndex | None:
+    """The numbers ``s`` (no missing one) as the days they name where every one is a julian date
+    as z/OS writes one, the year and the day of the year (``2024061``, 1 March 2024: SMF records'
+    dates, RACF's and IBM i's unloads), seven digits from the year 1900 to 2099; else ``None``.
+    Read as epoch seconds, a month of such dates fell within one hour of 24 January 1970, a
+    second a day. Epoch seconds of seven digits (the first 115 days of 1970, a relative clock)
+    whose last three digits all lie within a year's days stay ambiguous and are read as dates.
+
+    Examples
+    --------
+    >>> _julian_dates(pd.Series([2024061, 2024366])).strftime("%Y-%m-%d").tolist()
+    ['2024-03-01', '2024-12-31']
+    >>> _julian_dates(pd.Series([2023365, 2023366])) is None  # 2023 had 365 days
+    True
+    >>> _julian_dates(pd.Series([2024061, 2024061.5])) is None  # no whole number: seconds
+    True
+    """
+    if not len(s) or not 1_900_001 <= float(s.iloc[0]) <= 2_099_366:  # (epoch times: one look)
+        return None
+    v = s.to_numpy(dtype=np.float64, na_value=np.nan)
+    if not ((v >= 1_900_001) & (v <= 2_099_366)).all() or not (v == np.round(v)).all():
+        return None
+    whole = v.astype(np.int64)
+    year, day = whole // 1000, whole % 1000
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    if not ((day >= 1) & (day <= 365 + leap)).all():
+        return None
+    start = (year - 1970).astype("datetime64[Y]").astype("datetime64[D]")
+    return pd.DatetimeIndex((start + (day - 1)).astype("datetime64[ns]"))
 
 
 def _unit_level(size: np.ndarray) -> np.ndarray:
