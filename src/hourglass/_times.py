@@ -1118,6 +1118,10 @@ def _compact_dates(s: pd.Series, column: str | None = None) -> pd.Series | None:
     with np.errstate(invalid="ignore"):
         whole = np.isfinite(v) & (v == np.round(v)) & (np.abs(v) < 2**53)
     text = np.where(whole, np.where(whole, v, 0).astype(np.int64).astype(str), v.astype(str))
+    seconds = (v >= 1e13) & (v < 1e14)
+    if (seconds & ~whole).any():  # Salesforce's 20240301080000.123, as near as its float holds
+        # it: to the millisecond it writes (the float's shortest text, .12, lost 3 ms of .123)
+        text[seconds] = np.char.mod("%.3f", v[seconds])
     return pd.Series(text, dtype=object)
 
 
@@ -1168,10 +1172,12 @@ be 1970-08-23 11:52:09, decades away; give every time in one form
 
 
 def _compact_sized(v: np.ndarray) -> np.ndarray:
-    """Whether each number of ``v`` is a whole number of 8, 12 or 14 digits (``20260328``)."""
+    """Whether each number of ``v`` is a whole number of 8, 12 or 14 digits (``20260328``), or
+    one of 14 digits and a fraction of a second (Salesforce's ``20240301080000.123``, its
+    milliseconds as near as a float holds them, within 2 ms)."""
     with np.errstate(invalid="ignore"):
-        return ((((v >= 1e7) & (v < 1e8)) | ((v >= 1e11) & (v < 1e12)) | ((v >= 1e13) & (v < 1e14)))
-                & (v == np.round(v)))
+        return ((((v >= 1e7) & (v < 1e8)) | ((v >= 1e11) & (v < 1e12))) & (v == np.round(v))
+                | ((v >= 1e13) & (v < 1e14)))
 
 
 def _compact_strays(s: pd.Series) -> np.ndarray:
@@ -1305,6 +1311,11 @@ _DB2 = re.compile(r"^\s*\d{4}-\d{2}-\d{2}-\d{2}\.\d{2}\.\d{2}(?=[.,]\d|\s|$)")  
 _NUMERIC_CLF_DATE = re.compile(r"^(\d{1,2}/\d{1,2}/\d{4}):(?=\d\d?:\d\d)")
 _NUMERIC_CLF = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}:\d\d?:\d\d")  # (to look for: no groups)
 
+# a compact date and time with a fraction of a second, Salesforce's event log files' TIMESTAMP
+# ('20240301080000.123'): the date and the time it writes (pandas read no time in it); one of
+# them without its fraction ('20240301080000', as a CSV reader's float writes '.000') too
+_COMPACT_FRACTION = re.compile(r"^\s*(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\.\d{1,9})?\s*$")
+
 
 def _upper_offset(match: re.Match[str]) -> str:
     """The offset of a :data:`_BRACKETED_ZONE` match without its bracketed name, a lowercase
@@ -1359,6 +1370,8 @@ def text_to_datetime(values: pd.Series, **kwargs: object) -> pd.Series:
     - the common log format with the month as a number, ``26/09/2023:10:15:42 +0200`` (Proxmox
       VE's pveproxy access log), is that date, in the day/month order the caller reads, and time
       (pandas read no time at all in it).
+    - a compact date and time with a fraction of a second, ``20240301080000.123`` (Salesforce's
+      event log files' ``TIMESTAMP``), is that date and time (pandas read no time at all in it).
 
     Examples
     --------
@@ -1378,6 +1391,8 @@ def text_to_datetime(values: pd.Series, **kwargs: object) -> pd.Series:
     [Timestamp('2024-03-01 20:00:04.475912+0000', tz='UTC')]
     >>> text_to_datetime(pd.Series(["26/09/2023:10:15:42 +0200"]), utc=True, dayfirst=True).tolist()
     [Timestamp('2023-09-26 08:15:42+0000', tz='UTC')]
+    >>> text_to_datetime(pd.Series(["20240301080000.123"])).tolist()
+    [Timestamp('2024-03-01 08:00:00.123000')]
     """
     text = None
     if values.dtype == object or pd.api.types.is_string_dtype(values):
@@ -1455,6 +1470,15 @@ def text_to_datetime(values: pd.Series, **kwargs: object) -> pd.Series:
         text, values, out, missed = _reread(
             numeric_clf, text.str.replace(_NUMERIC_CLF_DATE, r"\1 ", n=1, regex=True), text, values,
             kwargs)
+    fraction = np.zeros(len(text), dtype=bool)
+    fraction[missed] = text[missed].str.match(_COMPACT_FRACTION).fillna(False).to_numpy(dtype=bool)
+    if fraction.any():  # Salesforce's '20240301080000.123': the date, its time and the fraction
+        # (every such row, those pandas read too: a whole second it read beside one rewritten
+        # would be read as none)
+        fraction = text.str.match(_COMPACT_FRACTION).fillna(False).to_numpy(dtype=bool)
+        text, values, out, missed = _reread(
+            fraction, text.str.replace(_COMPACT_FRACTION, _fraction_time, n=1, regex=True),
+            text, values, kwargs)
     if not text[missed].str.contains(":60", regex=False).fillna(False).any():
         return out
     leap = text.str.contains(_LEAP).fillna(False).to_numpy(dtype=bool)
@@ -1462,6 +1486,12 @@ def text_to_datetime(values: pd.Series, **kwargs: object) -> pd.Series:
         values = values.where(~leap, text.str.replace(_LEAP, ":59", regex=True))
     out = _coerced(values, kwargs)
     return out.where(~leap, out + pd.Timedelta(seconds=1)) if leap.any() else out
+
+
+def _fraction_time(m: re.Match[str]) -> str:
+    """A :data:`_COMPACT_FRACTION` date and time in the layout pandas reads, every one with a
+    fraction (pandas read a time without one as none after the first with one)."""
+    return f"{m[1]}-{m[2]}-{m[3]} {m[4]}:{m[5]}:{m[6]}{m[7] or '.0'}"
 
 
 def _reread(hit: np.ndarray, rewritten: pd.Series, text: pd.Series, values: pd.Series,
