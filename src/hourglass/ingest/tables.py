@@ -857,17 +857,27 @@ _API_PAGES = {
     # endpoints' {"meta": {...}, "data": [...], "fail": []})
     "mimecast": ("Mimecast API response (its events under data)",
                  frozenset({"type", "data", "meta", "fail"})),
+    # Atlassian: Jira's audit records (/rest/api/2/auditing/record, Cloud and Data Center:
+    # {"offset": 0, "limit": 1000, "total": N, "records": [...]}) and the Cloud admin API's
+    # organization events (/admin/v1/orgs/{id}/events: {"data": [...], "links": {"next": ...},
+    # "meta": {...}}), every user's role grant in one row of their envelope
+    "records": ("Jira audit records page (/rest/api/2/auditing/record: its records under records)",
+                frozenset({"offset", "limit", "total", "records"})),
+    "atlassian": ("page of organization events from Atlassian's admin API (/admin/v1/orgs/{id}/events: "
+                  "its events under data)",
+                  frozenset({"data", "links", "meta"})),
 }
 #: the key of the events of a page whose name in :data:`_API_PAGES` is not that key (Mimecast's
 #: and Brivo's both under data, Meraki's and Verkada's under events)
-_PAGE_LISTS = {"mimecast": "data", "meraki": "events"}
+_PAGE_LISTS = {"mimecast": "data", "meraki": "events", "atlassian": "data"}
 #: what a page whose list has a common field's name holds beside it, so that an event of one
 #: (a webhook's ``{"type": "login", "data": [...]}``, ``{"count": 3, "data": [...]}``, ``{"events":
 #: [...], "page_size": 3}``) is no page: Brivo's ``pageSize``, Verkada's ``next_page_token``,
 #: Meraki's ``pageStartAt``, Mimecast's API 1.0 ``meta`` and ``fail`` (its get-siem-logs files,
 #: ``{"type": "MTA", "data": [...]}``, told by their events' own keys instead: :data:`_MIMECAST_EVENT`)
 _PAGE_NEEDS = {"data": frozenset({"pageSize"}), "events": frozenset({"next_page_token"}),
-               "mimecast": frozenset({"meta", "fail"}), "meraki": frozenset({"pageStartAt"})}
+               "mimecast": frozenset({"meta", "fail"}), "meraki": frozenset({"pageStartAt"}),
+               "records": frozenset({"total"}), "atlassian": frozenset({"links"})}
 #: the keys every Mimecast SIEM log event has, one of which tells a get-siem-logs file's events
 #: (its account code, ``acc``, and its event's id, ``aCode``)
 _MIMECAST_EVENT = frozenset({"acc", "aCode"})
@@ -916,6 +926,10 @@ def api_page(obj: Mapping[str, Any] | Iterable[object]) -> str | None:
     ('value', None)
     >>> api_page({"message": None, "pageStartAt": "2024-03-01T08:00Z", "events": [{"type": "association"}]})
     'meraki'
+    >>> api_page({"offset": 0, "limit": 1000, "total": 1, "records": [{"id": 1}]})
+    'records'
+    >>> api_page({"data": [{"id": "a"}], "links": {"next": "x"}, "meta": {}}), api_page({"records"})
+    ('atlassian', None)
     """
     keys = set(obj)
     for page, (_, envelope) in _API_PAGES.items():
@@ -941,7 +955,7 @@ def maybe_api_page(obj: Mapping[str, Any] | Collection[object]) -> bool:
     Jenkins' ``_class``, Netskope's ``wait_time``: a Splunk export's rows hold a ``result`` too;
     Proofpoint TAP's ``queryEndTime``; Mimecast's and Brivo's ``data`` among four keys at most; a
     Graph page's ``@odata.context``, an Azure list's ``nextLink``: a metric's rows hold a
-    ``value``), so
+    ``value``; Jira's audit ``records``), so
     that :func:`api_page` is asked only of such: a look-up each, no more, on every row.
 
     Examples
@@ -955,7 +969,8 @@ def maybe_api_page(obj: Mapping[str, Any] | Collection[object]) -> bool:
     """
     return ("items" in obj or "entries" in obj or "total_count" in obj or "_class" in obj
             or "wait_time" in obj or "queryEndTime" in obj or ("data" in obj and len(obj) <= 4)
-            or "events" in obj or "@odata.context" in obj or "nextLink" in obj)
+            or "events" in obj or "@odata.context" in obj or "nextLink" in obj
+            or "records" in obj)
 
 
 def api_page_name(key: str) -> str:
