@@ -36,7 +36,7 @@ import logging
 import os
 import re
 from array import array
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -739,9 +739,39 @@ def _numbers(col: pd.Series) -> pd.Series | None:
     return num if int(num.notna().sum()) == count else None
 
 
+#: Forcepoint DLP's own extension keys (its incidents' syslog, TRITON AP-DATA's before it), two
+#: of which tell its lines: beside them the header's signature id is the incident's id (a new
+#: number per incident, ``9666301``), not the code of a kind of event a firewall writes there
+_FORCEPOINT_DLP_KEYS = frozenset({"analyzedBy", "maxMatches", "severityType", "sourceServiceName",
+                                  "destinationHosts"})
+
+
+class _CefSpec(_LineSpec):
+    """The ``cef`` format: :class:`_LineSpec` with roles that depend on the keys a file has."""
+
+    def roles_for(self, columns: Iterable[str]) -> dict[str, str]:
+        """The format's roles of ``columns``: :attr:`roles`, and ``signature_id`` dropped
+        beside two at least of Forcepoint DLP's own keys (there it is the incident's id: one
+        one-hot column per incident, and every later incident a value never seen).
+
+        Examples
+        --------
+        >>> CEF.roles_for(["signature_id", "act", "maxMatches", "severityType"])
+        {'signature_id': 'drop', 'act': 'categorical'}
+        >>> CEF.roles_for(["signature_id", "act", "src"])
+        {'signature_id': 'categorical', 'act': 'categorical', 'src': 'ip'}
+        """
+        names = [str(c) for c in columns]
+        incidents = len(_FORCEPOINT_DLP_KEYS.intersection(names)) >= 2
+        out = {c: self.roles[c] for c in names if c in self.roles}
+        if incidents and "signature_id" in out:
+            out["signature_id"] = "drop"
+        return out
+
+
 # fmt "jsonl": rows vary in their fields (each event type has its own keys), as JSON lines do
 #: ArcSight Common Event Format lines (syslog or plain).
-CEF = _LineSpec(
+CEF = _CefSpec(
     name="cef", columns=None, label_col=None, normal=(), fmt="jsonl", roles=CEF_ROLES,
     sniffer=looks_like_cef, time_col="rt", parse=parse_cef,
     expected="CEF:0|vendor|product|version|id|name|severity|key=value ...",
