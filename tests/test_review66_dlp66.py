@@ -3,11 +3,17 @@ Purview): regression tests of the defects fixed."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+from typer.testing import CliRunner
+
+from hourglass.cli import app
 from hourglass.cli._schema import preprocessor_for
 from hourglass.ingest.cef import CEF
 from hourglass.ingest.formats import format_roles
+
+runner = CliRunner()
 
 
 def _forcepoint_dlp(n: int) -> str:
@@ -35,3 +41,30 @@ def test_forcepoint_dlp_incident_id_is_no_category(tmp_path: Path) -> None:
                            scaler="minmax").fit(df)
     assert pre.roles_["signature_id"] == "drop"
     assert not any(name.startswith("signature_id") for name in pre.feature_names_)
+
+
+def _incydr(n: int) -> str:
+    # Code42 Incydr file events as its API writes them: '@timestamp', nested user and file
+    return "".join(json.dumps({
+        "@timestamp": f"2024-11-01T{9 + i // 60:02d}:{i % 60:02d}:00.000Z",
+        "event": {"action": "file-uploaded"}, "user": {"email": f"u{i % 4}@corp.example.com"},
+        "file": {"sizeInBytes": 1000 + 37 * i}, "destination": {"category": "Cloud Storage"}})
+        + "\n" for i in range(n))
+
+
+def test_an_entity_model_takes_at_timestamp_as_a_table_model_does(tmp_path: Path) -> None:
+    # What was wrong: 'train --entity-col user.email' of Code42 Incydr (or any ECS) JSON lines was
+    # refused, "the data's format names no event time of its own", though a table model of the
+    # same file took its '@timestamp' as the event time; a file without one is refused still.
+    data = tmp_path / "incydr.jsonl"
+    data.write_text(_incydr(80))
+    res = runner.invoke(app, ["inspect", str(data), "--entity-col", "user.email", "--bucket", "10min"])
+    assert res.exit_code == 0, res.output
+    assert "80 rows → 32 (user.email, 10min bucket) rows of 4 entities" in res.output
+    csv = tmp_path / "plain.csv"
+    csv.write_text("user,bytes\n" + "".join(f"u{i % 3},{i}\n" for i in range(20)))
+    for args in (["train", str(csv), "-o", str(tmp_path / "m2")], ["inspect", str(csv)]):
+        res = runner.invoke(app, [*args, "--entity-col", "user"])
+        assert res.exit_code == 2 and "Traceback" not in res.output
+        assert "needs --timestamp-col COLUMN" in res.output and "no '@timestamp'" in res.output
+    assert not (tmp_path / "m2").exists()

@@ -27,19 +27,27 @@ __all__ = ["FILE_OUTPUTS", "UNUSED_BY", "base_params", "check_model_dir", "check
 _PYTHON_WORDS: dict[str, Any] = {"True": True, "False": False, "None": None}
 
 
-def no_own_time(data: object, timestamp_col: str, exc: Exception) -> HourglassError:
+def no_own_time(data: object, timestamp_col: str, exc: Exception, *, ecs: bool = False) -> HourglassError:
     """The error of a file that lacks its format's own time field ``timestamp_col`` (``exc``: the
     entity features' refusal of it), for ``train`` and ``inspect`` alike: what ``exc`` says the
     data has instead (``timestamp`` for Winlogbeat's ``@timestamp``, another case) is kept, so
-    the advice names the column to give.
+    the advice names the column to give. ``ecs``: the format names no time of its own, and
+    ``timestamp_col`` is Elastic Common Schema's ``@timestamp``, taken in its place.
 
     Examples
     --------
     >>> str(no_own_time("x.jsonl", "@timestamp", InputError(
     ...     "timestamp_col: no column '@timestamp' in the data; the data has 'timestamp'")))[71:]
     "give --timestamp-col COLUMN (the data has 'timestamp')"
+    >>> str(no_own_time("x.csv", "@timestamp", InputError("no column"), ecs=True))[:59]
+    'x.csv: --entity-col: needs --timestamp-col COLUMN (the rows'
     """
     found = re.search(r"; (the data has .*)$", str(exc))
+    if ecs:
+        return HourglassError(f"{data}: --entity-col: needs --timestamp-col COLUMN (the rows' times) "
+                              "to cut buckets; the data's format names no event time of its own, and "
+                              "the data has no '@timestamp' (Elastic Common Schema's)"
+                              + (f" ({found.group(1)})" if found else ""))
     return HourglassError(f"{data}: the data format's event time {timestamp_col!r} is not in the "
                           "data; give --timestamp-col COLUMN" + (f" ({found.group(1)})" if found else ""))
 

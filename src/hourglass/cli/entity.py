@@ -62,8 +62,10 @@ def format_time(entity_col: str | None, timestamp_col: str | None, fmt: str | No
                 data: Path) -> str | None:
     """``--timestamp-col``, or for an entity model (``--entity-col``) without it the event-time
     field of DATA's format (CEF's ``rt``, audit's ``timestamp``, CloudTrail's ``eventTime``);
-    ``None`` where the format names none. Which one the buckets are cut on is said once the data
-    is read (:func:`own_or_ecs_time`: a file without it may have ``@timestamp`` instead)."""
+    ``None`` where the format names none (JSON lines, CSV: ``train`` then takes Elastic Common
+    Schema's ``@timestamp``, as a table model does). Which one the buckets are cut on is said
+    once the data is read (:func:`own_or_ecs_time`: a file without it may have ``@timestamp``
+    instead)."""
     if entity_col is None or timestamp_col is not None:
         return timestamp_col
     spec, _, _ = resolve_spec(None, None, None, fmt or "auto", data)
@@ -82,8 +84,9 @@ def own_or_ecs_time(df: pd.DataFrame, timestamp_col: str, own: bool,
                     "its format's own; --timestamp-col to choose another)", ECS_TIME, timestamp_col)
         return ECS_TIME
     if own and fmt_name is not None and timestamp_col in df.columns:
-        logger.info("buckets cut on %r, the %s format's event time (--timestamp-col to choose "
-                    "another)", timestamp_col, fmt_name)
+        whose = ("Elastic Common Schema's event time" if timestamp_col == ECS_TIME
+                 else f"the {fmt_name} format's event time")
+        logger.info("buckets cut on %r, %s (--timestamp-col to choose another)", timestamp_col, whose)
     return timestamp_col
 
 

@@ -248,6 +248,10 @@ def inspect(
             own_time = timestamp_col is None  # the format's event time, as train takes it
             if timestamp_col is None and entity_col is not None and spec is not None:
                 timestamp_col = spec.time_col
+            # (where the format names none, ECS's @timestamp: as train and a table model take it)
+            ecs_time = own_time and entity_col is not None and timestamp_col is None
+            if ecs_time:
+                timestamp_col = entity_cli.ECS_TIME
             entity_cli.wants_entity(entity_col, bucket, timestamp_col)  # the options' own errors
             if categorical:
                 raise HourglassError("--categorical: not for entity-bucket models (--distinct "
@@ -289,7 +293,7 @@ def inspect(
                                 entity_case=entity_case or "exact", stats=stats, more_rows=cut)
             except InputError as exc:  # the format's own time field, which this file lacks (as train)
                 if own_time and getattr(exc, "param", None) == "timestamp_col":
-                    raise no_own_time(shown(data), str(timestamp_col), exc) from None
+                    raise no_own_time(shown(data), str(timestamp_col), exc, ecs=ecs_time) from None
                 raise
             return
         if aggregate or distinct:

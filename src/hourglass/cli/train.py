@@ -241,6 +241,11 @@ def train(
         timestamp_col = timestamp_option(timestamp_col, time_col)
         given_time = timestamp_col
         timestamp_col = entity_cli.format_time(entity_col, timestamp_col, fmt, data)
+        # a format naming no event time of its own (JSON lines, CSV): ECS's @timestamp, as a table
+        # model takes it (a Code42 Incydr or Elastic export's); a file without it is refused below
+        ecs_time = entity_col is not None and timestamp_col is None
+        if ecs_time:
+            timestamp_col = entity_cli.ECS_TIME
 
         def check_values() -> None:
             """The values of the options the model's kind uses, once ``refuse_unused`` has
@@ -277,7 +282,7 @@ def train(
                     own_time=given_time is None)
             except InputError as exc:  # the format's own time field, which this file lacks
                 if given_time is None and getattr(exc, "param", None) == "timestamp_col":
-                    raise no_own_time(data, timestamp_col, exc) from None
+                    raise no_own_time(data, timestamp_col, exc, ecs=ecs_time) from None
                 raise
     if entity_col is not None:
         report_skipped(stats, data)
