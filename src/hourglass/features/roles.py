@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hourglass._numbers import DIGITAL_STATES, is_duration, with_sizes
+from hourglass._numbers import DIGITAL_STATES, DURATION, is_duration, with_sizes
 
 __all__ = ["CREDENTIAL_NUMBERS", "DIGITAL_STATES", "ID_NAME", "IP_FORM", "NULL_TEXT", "NUMBER_GAPS",
            "PHONE_NUMBERS", "PLACEHOLDERS", "ROLES", "SCORE_OUTPUT", "SEPARATED_NUMBERS", "TEXT_NUMBERS",
@@ -1470,6 +1470,8 @@ _ISO_TIME = (r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 #: (``01.03.2024 08:00:00``, ``3/1/2024 8:00 AM``): a version (``1.2.3``) has no such year
 _DAY_MONTH_TIME = (r"[0-9]{1,2}([/.-])[0-9]{1,2}\1[0-9]{4}"
                    r"(?:,?[T ]+[0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]+)?)?(?: ?[AaPp][Mm])?)?")
+#: a time of day on a clock's face (``08:15:02``, ``23:59:59.5``): under a time's name, no duration
+_DAY_CLOCK = r"\s*(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]+)?\s*"
 #: a day alone, ISO 8601's ``2021-08-06``
 _ISO_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 _HEX = re.compile(r"0x[0-9a-f]+")
@@ -1821,6 +1823,14 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
     states = sample.isin(DIGITAL_STATES)  # a historian's 'Bad Input' among a tag's numbers
     plain = pd.to_numeric(sample.mask(placeholder | states), errors="coerce")
     conv = with_sizes(plain, sample.mask(placeholder | states))  # ('48.2 MB', a print log's size)
+    if conv is not plain and is_time_name(name):
+        # a clock's face under a time's name (a LogonTime, SAP's UTIME: '08:15:02') is a time of
+        # day, text as it was before such text read as seconds, unless one of them is no time of
+        # day (a CPUTime of '1-02:03:04', '30:00:00' or '00:01.234': a job's run time)
+        text = sample.astype("string")
+        faces = (plain.isna() & text.str.match(DURATION).fillna(False)).to_numpy(dtype=bool)
+        if faces.any() and text[faces].str.fullmatch(_DAY_CLOCK).all():
+            conv = conv.mask(faces)
     if conv is not plain and not _values_vary(sample.mask(placeholder | states)):
         # one value throughout is no size read (as a number a constant) but a name: a domain
         # controller's NetBIOS domain '3B', whose next log's 'NT AUTHORITY' was no number

@@ -1,0 +1,26 @@
+"""Regressions of ordinary tables and logs by readings added for other products."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from hourglass.features.roles import infer_role
+from hourglass.features.tabular import TabularPreprocessor
+
+
+def test_a_time_of_day_under_a_times_name_is_no_duration() -> None:
+    # What was wrong: once a clock's face read as a duration, a table's time of day under a time's
+    # name (a LogonTime, SAP's UTIME: '08:15:02') was learnt as a run time in seconds, where the
+    # entity features (and every model before) read it as text.
+    rng = np.random.default_rng(0)
+    h, m, s = rng.integers(0, 24, 60), rng.integers(0, 60, 60), rng.integers(0, 60, 60)
+    faces = [f"{a:02d}:{b:02d}:{c:02d}" for a, b, c in zip(h, m, s, strict=True)]
+    df = pd.DataFrame({"LogonTime": faces, "User": rng.choice(["alice", "bob"], 60)})
+    pre = TabularPreprocessor().fit(df)
+    assert pre.roles_["LogonTime"] != "numeric"
+    assert infer_role("UTIME", pd.Series(faces), max_categories=100)[0] != "numeric"
+    # a run time under a time's name, one of them past a day's clock, is still read as seconds
+    assert infer_role("CPUTime", pd.Series([*faces, "1-02:03:04"]), max_categories=100)[0] == "numeric"
+    assert infer_role("Elapsed", pd.Series(faces), max_categories=100)[0] == "numeric"
+
