@@ -7,6 +7,7 @@ import pandas as pd
 
 from hourglass.features.roles import infer_role
 from hourglass.features.tabular import TabularPreprocessor
+from hourglass.serve.ecs import AlertRule, to_ecs
 
 
 def test_a_time_of_day_under_a_times_name_is_no_duration() -> None:
@@ -24,3 +25,14 @@ def test_a_time_of_day_under_a_times_name_is_no_duration() -> None:
     assert infer_role("CPUTime", pd.Series([*faces, "1-02:03:04"]), max_categories=100)[0] == "numeric"
     assert infer_role("Elapsed", pd.Series(faces), max_categories=100)[0] == "numeric"
 
+
+def test_a_flow_records_protocol_keyword_stays_its_transport() -> None:
+    # What was wrong: once a protocol word naming no transport went to network.protocol, a
+    # UNSW-NB15 flow's proto (IANA's keywords: 'arp', 'sun-nd', 'rdp', protocol 27) left
+    # network.transport, an alert saying network.protocol rdp, as if Remote Desktop.
+    rule = AlertRule(name="autoencoder", id="x", input="table", threshold=1.0, data_format="unsw-nb15")
+    alert = {"row": 0, "score": 2.0, "severity": "high", "calibrated": 0.99}
+    for proto in ("rdp", "sun-nd", "arp", "tcp"):
+        assert to_ecs(alert, rule, fields={"proto": proto})["network"] == {"transport": proto}
+    teleport = AlertRule(name="autoencoder", id="x", input="table", threshold=1.0)
+    assert to_ecs(alert, teleport, fields={"proto": "ssh"})["network"] == {"protocol": "ssh"}

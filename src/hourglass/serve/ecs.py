@@ -657,6 +657,9 @@ _ENVELOPES = ("event.", "properties.", "_source.", "result.", "flows.", "kismet.
 
 _NETWORK_FORMATS = frozenset({"nsl-kdd", "unsw-nb15", "cicflowmeter", "zeek-conn", "aws-vpc-flow",
                               "suricata-eve", "cef", "leef", "panos"})
+#: of them, flow records, whose protocol is always the IP protocol by its IANA keyword, any of
+#: 140 (UNSW-NB15's proto: 'arp', 'sun-nd', 'rdp', IANA's 27, no Remote Desktop), a transport
+_FLOW_FORMATS = frozenset({"nsl-kdd", "unsw-nb15", "cicflowmeter", "zeek-conn", "aws-vpc-flow", "nfdump"})
 _SIGN_IN_FORMATS = frozenset({"okta", "entra-signin"})
 _DATASETS = {"tabular": "table", "table": "table", "events": "log", "log": "log",
              "timeseries": "timeseries", "entity": "entity"}
@@ -1066,7 +1069,7 @@ def _ecs_field(key: Any, value: Any, fmt: str | None = None,
         # a service named by its port (Check Point's service=443), no protocol's name (http):
         # network.protocol "443" named none
         target = "destination.port"
-    if target == "network.transport" and _application_protocol(value):
+    if target == "network.transport" and fmt not in _FLOW_FORMATS and _application_protocol(value):
         target = "network.protocol"  # proto=ssh: the application's, no transport
     mapped = _ecs_value(target, value)
     if mapped is not None:
