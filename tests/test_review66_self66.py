@@ -7,6 +7,7 @@ import pandas as pd
 
 from hourglass.features.roles import infer_role
 from hourglass.features.tabular import TabularPreprocessor
+from hourglass.ingest.logs import LogParser
 from hourglass.serve.ecs import AlertRule, to_ecs
 
 
@@ -36,3 +37,17 @@ def test_a_flow_records_protocol_keyword_stays_its_transport() -> None:
         assert to_ecs(alert, rule, fields={"proto": proto})["network"] == {"transport": proto}
     teleport = AlertRule(name="autoencoder", id="x", input="table", threshold=1.0)
     assert to_ecs(alert, teleport, fields={"proto": "ssh"})["network"] == {"protocol": "ssh"}
+
+
+def test_a_host_named_by_a_year_is_still_the_syslog_host() -> None:
+    # What was wrong: once the syslog header read a year after the time (an Aruba controller's), a
+    # host named by such a number ('Mar  1 08:00:00 2001 sshd[12]: ...') was read as the year:
+    # the line dated 2001, its host 'sshd[12]:' and its message cut, or matched no header at all.
+    lines = ["Mar  1 08:00:00 2001 sshd[12]: Accepted password for bob from 10.0.0.1 port 22 ssh2",
+             "Mar  1 08:00:01 2001 sshd[12]: error: PAM: Authentication failure for bob",
+             "Mar  1 08:00:02 2024 10.1.1.10 stm[3456]: <501080> <NOTI> deauth"]
+    df = LogParser(format="syslog").fit(lines).parse(lines)
+    assert len(df) == 3
+    assert df["host"].tolist() == ["2001", "2001", "10.1.1.10"]
+    assert df["component"].tolist() == ["sshd", "sshd", "stm"]
+    assert df["content"].iloc[1] == "error: PAM: Authentication failure for bob"

@@ -259,10 +259,11 @@ LOG_FORMATS: dict[str, tuple[str | JournaldHeader, str | None]] = {
     # rules 10, as _SYSLOG_RULES9 before: macOS's own time stamps too, see below; rules 11, as
     # _SYSLOG_RULES10 before: the year after the time, as an Aruba controller writes it, see below)
     "syslog": (r"^(?:<\d{1,3}>)?(?:(?P<month>[A-Z][a-z]{2}) +(?P<day>\d{1,2}) (?P<time>\d{2}:\d{2}:\d{2})"
-               r"(?! (?:19|20)\d\d )|"
+               r"(?! (?:19|20)\d\d (?![^\s:\[]+(?:\[\d+\])?:(?: |$)))|"
                r"(?P<timestamp>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?"
                r"|[A-Z][a-z]{2} \d{2} \d{4} \d{2}:\d{2}:\d{2}"
-               r"|[A-Z][a-z]{2} +\d{1,2} \d{2}:\d{2}:\d{2} (?:19|20)\d\d(?= )"
+               r"|[A-Z][a-z]{2} +\d{1,2} \d{2}:\d{2}:\d{2} (?:19|20)\d\d"
+               r"(?= (?![^\s:\[]+(?:\[\d+\])?:(?: |$)))"
                r"|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?[+-]\d\d(?:\d\d)?(?= )))"
                r"(?:: (?=%[A-Z]+-\d-\d+:)| +(?P<host>\S+)(?: :(?= %[A-Z]+-\d-\d+:))? )"
                r"(?P<component>[^:\[\s][^:\[]*?)"
@@ -287,7 +288,8 @@ LOG_FORMATS: dict[str, tuple[str | JournaldHeader, str | None]] = {
 # year was read as the host ('2024'), the host as part of the program ('10.1.1.10 stm', a
 # component per controller) and the line dated in the year the reader guessed. Every line the
 # header of rules 10 read, it reads the same, but one whose host is a year after the time (19xx
-# or 20xx); its parsers saved so read as they did.
+# or 20xx) with a host of its own after it (a host named by such a number, its program next,
+# 'Mar  1 08:00:00 2001 sshd[12]: ...', is the host still); its parsers saved so read as they did.
 _SYSLOG_RULES10 = (r"^(?:<\d{1,3}>)?(?:(?P<month>[A-Z][a-z]{2}) +(?P<day>\d{1,2}) "
                    r"(?P<time>\d{2}:\d{2}:\d{2})|"
                    r"(?P<timestamp>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?"
