@@ -51,3 +51,13 @@ def test_a_host_named_by_a_year_is_still_the_syslog_host() -> None:
     assert df["host"].tolist() == ["2001", "2001", "10.1.1.10"]
     assert df["component"].tolist() == ["sshd", "sshd", "stm"]
     assert df["content"].iloc[1] == "error: PAM: Authentication failure for bob"
+
+
+def test_a_count_per_channel_or_reason_is_an_amount() -> None:
+    # What was wrong: once a name whose last word is channel or reason named a code, a count taken
+    # over them ('messages_per_channel', 'calls_by_reason': 0 to 40 a row) was read as a code
+    # (categorical, each count a category), where it was an amount.
+    counts = pd.Series(np.random.default_rng(0).integers(0, 40, 200))
+    assert infer_role("messages_per_channel", counts, max_categories=100)[0] == "numeric"
+    assert infer_role("calls_by_reason", counts, max_categories=100)[0] == "numeric"
+    assert infer_role("UNIFIwifiChannel", counts, max_categories=100)[0] == "categorical"

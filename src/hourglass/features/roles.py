@@ -1182,6 +1182,25 @@ _NAC_CODE_NAMES = frozenset({"nasport", "acctterminatecause", "acctauthentic", "
 #: disconnection's reason with a prefix (UniFi Network's CEF syslog: ``UNIFIwifiChannel``,
 #: ``wifi_channel``, ``radio_channel``, ``disconnectReason``)
 _NAC_CODE_WORDS = frozenset({"channel", "reason"})
+#: the words of a measure taken over such codes (``messages_per_channel``, ``calls_by_reason``,
+#: ``total_channel``): an amount, no code
+_MEASURE_WORDS = frozenset({"per", "by", "count", "num", "total", "sum", "avg", "mean", "max", "min"})
+
+
+def _nac_code_word(name: str) -> bool:
+    """Whether column ``name``'s last word names a network access code (:data:`_NAC_CODE_WORDS`:
+    ``UNIFIwifiChannel``, ``disconnectReason``) and no earlier word a measure over them
+    (:data:`_MEASURE_WORDS`).
+
+    Examples
+    --------
+    >>> _nac_code_word("UNIFIwifiChannel"), _nac_code_word("eventData.reason")
+    (True, True)
+    >>> _nac_code_word("messages_per_channel"), _nac_code_word("calls_by_reason"), _nac_code_word("retries")
+    (False, False, False)
+    """
+    words = [w.lower() for w in _NAME_WORDS.findall(name)]
+    return bool(words) and words[-1] in _NAC_CODE_WORDS and _MEASURE_WORDS.isdisjoint(words[:-1])
 
 
 #: a Unix account's user and group ids, as auditd and osquery name them (``uid``, ``euid``,
@@ -1311,7 +1330,7 @@ def _coded(name: str, key: str, leaf: str, values: pd.Series,
                 "plugin id or QID, address family, status, class, Modbus unit or register)")
     if _as_numbers(name, key, leaf, values):
         return "autonomous system number (a network's name, no magnitude)"
-    if (key in _NAC_CODE_NAMES or leaf in _NAC_CODE_NAMES or _last_word(name) in _NAC_CODE_WORDS) \
+    if (key in _NAC_CODE_NAMES or leaf in _NAC_CODE_NAMES or _nac_code_word(name)) \
             and (v := _whole_numbers(values)) is not None and not near_unique(len(np.unique(v)), len(v)):
         return ("a network access code (RADIUS's NAS-Port or termination cause, a Wi-Fi channel "
                 "or 802.11 reason code)")
