@@ -609,7 +609,10 @@ _ASTERISK_CDR_IDS = frozenset({"uniqueid", "linkedid", "sequence"})
 
 #: a call's calling or called number (or extension) as call records name it: Cisco CUCM's CDR
 #: (``callingPartyNumber``, ``originalCalledPartyNumber``, ``finalCalledPartyNumber``,
-#: ``lastRedirectDn``), FreeSWITCH's (``caller_id_number``, ``destination_number``), a carrier's
+#: ``lastRedirectDn``), FreeSWITCH's (``caller_id_number``, ``destination_number``, and the SIP
+#: users of its channel variables: ``sip_from_user``, ``sip_to_user``, ``sip_req_user``,
+#: ``sip_contact_user``, ``effective_caller_id_number``, ``outbound_caller_id_number``), a
+#: SIP capture's (Homer's ``from_user``, ``to_user``, ``ruri_user``), a carrier's
 #: (``calling_number``, ``called_number``, ``ani``, ``dnis``, ``msisdn``); an Asterisk CDR's
 #: ``src``, ``dst``, ``cnum`` and ``dnid`` beside its tells: a party, no amount (+44 20 7946 0000
 #: is no neighbour of +44 20 7946 0001, and a premium-rate number far from the known ones is no
@@ -617,7 +620,10 @@ _ASTERISK_CDR_IDS = frozenset({"uniqueid", "linkedid", "sequence"})
 _PHONE_NAMES = frozenset({"callingpartynumber", "originalcallingpartynumber", "calledpartynumber",
                           "originalcalledpartynumber", "finalcalledpartynumber", "lastredirectdn",
                           "calleridnumber", "calleeidnumber", "destinationnumber", "callingnumber",
-                          "callednumber", "callernumber", "calleenumber", "ani", "dnis", "msisdn"})
+                          "callednumber", "callernumber", "calleenumber", "ani", "dnis", "msisdn",
+                          "sipfromuser", "siptouser", "siprequser", "sipcontactuser",
+                          "effectivecalleridnumber", "outboundcalleridnumber", "fromuser", "touser",
+                          "ruriuser"})
 _ASTERISK_CDR_PHONES = frozenset({"src", "dst", "cnum", "dnid"})
 #: the fields of an event of Asterisk's security log (res_security_log: ``SecurityEvent="..."``,
 #: read as the ``kv`` format reads its comma-parted pairs), three at least tell it: its

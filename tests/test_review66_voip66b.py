@@ -1,0 +1,39 @@
+"""Review round 66 (voip66b): SIP proxies and UC call records (FreeSWITCH, Kamailio, Homer, Teams)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+
+def _freeswitch_rows(n: int) -> pd.DataFrame:
+    """FreeSWITCH CDRs as mod_json_cdr writes them, read as JSON lines read them: the channel
+    variables nested under ``variables`` (every value a string), flattened to dotted columns."""
+    start = 1709280000 * 10**6
+    rows = [{"variables.sip_from_user": str(1000 + i % 20),
+             "variables.sip_to_user": ("1001", "1002", "015551234567", "0201234567")[i % 4],
+             "variables.sip_req_user": ("1001", "1002", "015551234567", "0201234567")[i % 4],
+             "variables.start_epoch": str((start + i * 3_600_000_123) // 10**6),
+             "variables.start_uepoch": str(start + i * 3_600_000_123),
+             "variables.end_uepoch": str(start + i * 3_600_000_123 + (30 + i % 50) * 10**6),
+             "variables.billsec": str(30 + i % 50)} for i in range(n)]
+    return pd.DataFrame(rows)
+
+
+def test_a_freeswitch_cdrs_sip_users_are_identities() -> None:
+    # What was wrong: a FreeSWITCH CDR's sip_from_user and sip_to_user (the calling extension
+    # and the dialled number) were min-max scaled as amounts, so a call to a premium number was
+    # explained by its size ('variables.sip_to_user=881912345678 (96%)'), not as a new callee.
+    from hourglass.features.roles import PHONE_NUMBERS, infer_role
+    from hourglass.features.tabular import TabularPreprocessor
+
+    df = _freeswitch_rows(200)
+    pre = TabularPreprocessor().fit(df)
+    for c in ("variables.sip_from_user", "variables.sip_to_user", "variables.sip_req_user"):
+        assert pre.roles_[c] == "categorical", (c, pre.roles_[c], pre.reasons_[c])
+        assert pre.reasons_[c] == PHONE_NUMBERS
+    # Homer's captured SIP users too; a count named otherwise stays an amount
+    for name in ("from_user", "data_header.to_user", "ruri_user"):
+        assert infer_role(name, pd.Series([str(1000 + i % 20) for i in range(200)]),
+                          max_categories=50) == ("categorical", PHONE_NUMBERS)
+    assert infer_role("users", pd.Series([float(i % 20) for i in range(200)]), max_categories=50)[0] \
+        == "numeric"
