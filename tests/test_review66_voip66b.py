@@ -37,3 +37,21 @@ def test_a_freeswitch_cdrs_sip_users_are_identities() -> None:
                           max_categories=50) == ("categorical", PHONE_NUMBERS)
     assert infer_role("users", pd.Series([float(i % 20) for i in range(200)]), max_categories=50)[0] \
         == "numeric"
+
+
+def test_a_freeswitch_cdrs_epoch_times_are_times() -> None:
+    # What was wrong: FreeSWITCH's CDR times, start_epoch, answer_uepoch, end_uepoch (epoch
+    # seconds and microseconds), were learnt as amounts: every call of the next month lay past the
+    # training range, and 52% of a later day's normal calls were flagged.
+    from hourglass.features.roles import is_time_name
+    from hourglass.features.tabular import TabularPreprocessor
+
+    pre = TabularPreprocessor().fit(_freeswitch_rows(200))
+    for c in ("variables.start_epoch", "variables.start_uepoch", "variables.end_uepoch"):
+        assert (pre.roles_[c], pre.reasons_[c]) == ("drop", "times"), (c, pre.roles_[c], pre.reasons_[c])
+    assert pre.roles_["variables.billsec"] == "numeric"
+    # a bare epoch (osquery's configuration epoch) names no time, nor a training run's epochs
+    assert not is_time_name("epoch") and not is_time_name("epochs")
+    pre = TabularPreprocessor().fit(pd.DataFrame({"num_epoch": [float(i % 30) for i in range(200)],
+                                                  "loss": [0.1 * (i % 7) for i in range(200)]}))
+    assert pre.roles_["num_epoch"] == "numeric"

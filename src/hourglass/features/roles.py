@@ -1961,8 +1961,10 @@ _UNITS = (r"ms|us|ns|sec|s|milliseconds|microseconds|nanoseconds|seconds|millis|
           r"|usec|msec|nsec|usecs|msecs|nsecs|secs")
 #: names of times and dates (``flow_start_time``, ``login_date``, ``end_time_ms``: ``_`` left out;
 #: a stamp: Ignition's tag history ``t_stamp``, epoch milliseconds, as its CSV exports write it),
-#: a unit after ``in`` too (Nutanix's ``time_stamp_in_usecs``)
-_TIME_NAME = re.compile(rf"(time|date|timestamp|stamp)((?:in)?(?:{_UNITS}))?$")
+#: a unit after ``in`` too (Nutanix's ``time_stamp_in_usecs``); an epoch after another word
+#: (FreeSWITCH's CDR variables ``start_epoch``, ``answer_uepoch``, ``end_uepoch``: epoch seconds and
+#: microseconds; a bare ``epoch``, osquery's configuration epoch, is none)
+_TIME_NAME = re.compile(rf"(time|date|timestamp|stamp|[a-z0-9]epoch)((?:in)?(?:{_UNITS}))?$")
 #: the words of a name (``FLOW_START_MILLISECONDS``, ``flowStartSeconds``, ``flow end ms``)
 _NAME_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 _TIME_UNITS = frozenset(_UNITS.split("|"))
@@ -2001,7 +2003,8 @@ def is_time_name(name: str) -> bool:
     unit aside, is ``start`` or ``end`` (a flow's: AWS VPC flow logs' ``start``/``end``, NetFlow
     v9's ``FLOW_START_MILLISECONDS``, IPFIX's ``flowStartSeconds``), ``ts`` (``start_ts``,
     ``event_ts``, as Zeek's ``ts``) or, after another word, ``at`` (``created_at``,
-    ``updatedAt``), nginx's ``time_local``, ``time_iso8601`` and ``msec`` (an epoch time),
+    ``updatedAt``), nginx's ``time_local``, ``time_iso8601`` and ``msec`` (an epoch time), an
+    epoch after another word (FreeSWITCH's ``start_epoch``, ``end_uepoch``),
     ``date`` before what happened (Slack's audit logs' ``date_create``; ``date_updated``), a
     dotted (ECS) name's last part ``created``, ``ingested`` or ``accessed`` (``event.created``,
     ``event.ingested``, ``file.accessed``), or whose last words say when a scanner or an
@@ -2040,6 +2043,8 @@ def is_time_name(name: str) -> bool:
     [True, True, True, False]
     >>> [is_time_name(n) for n in ("t_stamp", "tstamp", "datestamp")]  # Ignition's tag history's
     [True, True, True]
+    >>> [is_time_name(n) for n in ("start_epoch", "variables.answer_uepoch", "epoch_ms", "epoch", "a.epoch")]
+    [True, True, False, False, False]
     >>> [is_time_name(n) for n in ("First Detected", "Date Last Fixed", "LAST SCAN", "lastSeen")]
     [True, True, True, True]
     >>> [is_time_name(n) for n in ("Times Detected", "threats_detected", "seen", "last")]
