@@ -607,6 +607,16 @@ _ASTERISK_CDR_TELLS = frozenset({"dcontext", "lastapp", "lastdata", "dstchannel"
 _ASTERISK_CDR_IDS = frozenset({"uniqueid", "linkedid", "sequence"})
 
 
+#: the channel variables of a FreeSWITCH CDR (``mod_json_cdr``'s and ``mod_xml_cdr``'s
+#: ``variables``, read as dotted columns), three at least tell it: its ``session_id`` is the
+#: switch's session counter, rising with every call since it started (every call of the next
+#: month past the training range), no property of a call
+_FREESWITCH_CDR_TELLS = frozenset({"siphangupdisposition", "hangupcauseq850", "startuepoch",
+                                   "answeruepoch", "enduepoch", "billmsec", "mduration",
+                                   "progresssec", "answersec", "waitsec"})
+_FREESWITCH_CDR_ID = "sessionid"
+
+
 #: a call's calling or called number (or extension) as call records name it: Cisco CUCM's CDR
 #: (``callingPartyNumber``, ``originalCalledPartyNumber``, ``finalCalledPartyNumber``,
 #: ``lastRedirectDn``), FreeSWITCH's (``caller_id_number``, ``destination_number``, and the SIP
@@ -1787,6 +1797,8 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
         return "drop", "SAP change document number (CHANGENR: rises with every change)"
     if leaf in _ASTERISK_CDR_IDS and _asterisk_cdr(tells.names):
         return "drop", "Asterisk's call id (the time the channel was created and a counter, in digits)"
+    if leaf == _FREESWITCH_CDR_ID and _leaves_told(tells.names, _FREESWITCH_CDR_TELLS) >= 3:
+        return "drop", "FreeSWITCH's session counter (rises with every call since the switch started)"
     if leaf == _PRINT_JOB and _print_service(tells.names) and _whole_numbers(
             pd.to_numeric(s, errors="coerce") if not pd.api.types.is_numeric_dtype(s) else s) is not None:
         return "drop", "Windows PrintService's print job id (event 307's Param1: numbered as jobs come)"
