@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
+from typer.testing import CliRunner
+
+from hourglass.cli import app
 
 
 def _freeswitch_rows(n: int) -> pd.DataFrame:
@@ -74,3 +79,27 @@ def test_a_freeswitch_cdrs_session_counter_is_no_feature() -> None:
     ids = pd.Series([float(i % 40) for i in range(200)])
     assert infer_role("session_id", ids, max_categories=50, columns=["session_id", "billsec", "bytes"]) \
         == infer_role("session_id", ids, max_categories=50)
+
+
+def test_a_homer_search_response_is_refused_with_its_recipe(tmp_path: Path) -> None:
+    # What was wrong: a Homer (sipcapture) search response saved whole ({"data": [...], "keys":
+    # [...], "total": N}) was read as one row of its envelope ('1 row inspected, 3 columns'),
+    # its 40 SIP messages one text value; pretty-printed it was told 'jq -c .', which does the same.
+    import json
+
+    from hourglass.ingest.formats import get_format
+
+    message = {"id": 1, "create_date": 1709280000000, "sid": "0a1b@10.0.0.5",
+               "raw": "REGISTER sip:10.0.0.1 SIP/2.0",
+               "protocol_header": {"srcIp": "10.0.0.5", "dstIp": "10.0.0.1", "srcPort": 5060},
+               "data_header": {"method": "REGISTER", "from_user": "1001", "to_user": "1001"}}
+    page = {"data": [dict(message, id=i) for i in range(40)], "keys": list(message), "total": 40}
+    for indent in (None, 2):
+        p = tmp_path / "homer.json"
+        p.write_text(json.dumps(page, indent=indent))
+        result = CliRunner().invoke(app, ["inspect", str(p)])
+        assert result.exit_code == 2, result.output
+        assert "Homer" in result.output and "jq -c '.data[]'" in result.output, result.output
+    rows = tmp_path / "rows.jsonl"  # an event with a 'data' list and a 'total' among its fields: a row
+    rows.write_text("\n".join(json.dumps({"data": [{"n": i}], "total": 3, "user": "a"}) for i in range(3)))
+    assert len(get_format("jsonl").read(rows)) == 3

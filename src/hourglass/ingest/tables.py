@@ -853,6 +853,11 @@ _API_PAGES = {
     **{key: ("Proofpoint TAP SIEM API response (its messages under messagesDelivered and "
              "messagesBlocked, its clicks under clicksPermitted and clicksBlocked)", _TAP_KEYS)
        for key in ("messagesDelivered", "messagesBlocked", "clicksPermitted", "clicksBlocked")},
+    # VoIP: a Homer (sipcapture) search's response, as its API and UI export save it
+    # (/api/v3/search/call/data: {"data": [...], "keys": [...], "total": N}), every captured
+    # SIP message in one row of its envelope
+    "homer": ("Homer (sipcapture) search response (its SIP messages under data)",
+              frozenset({"data", "keys", "total"})),
     # Mimecast's API 1.0 (get-siem-logs' JSON files, {"type": "MTA", "data": [...]}; the other
     # endpoints' {"meta": {...}, "data": [...], "fail": []})
     "mimecast": ("Mimecast API response (its events under data)",
@@ -869,7 +874,7 @@ _API_PAGES = {
 }
 #: the key of the events of a page whose name in :data:`_API_PAGES` is not that key (Mimecast's
 #: and Brivo's both under data, Meraki's and Verkada's under events)
-_PAGE_LISTS = {"mimecast": "data", "meraki": "events", "atlassian": "data"}
+_PAGE_LISTS = {"mimecast": "data", "meraki": "events", "atlassian": "data", "homer": "data"}
 #: what a page whose list has a common field's name holds beside it, so that an event of one
 #: (a webhook's ``{"type": "login", "data": [...]}``, ``{"count": 3, "data": [...]}``, ``{"events":
 #: [...], "page_size": 3}``) is no page: Brivo's ``pageSize``, Verkada's ``next_page_token``,
@@ -877,7 +882,8 @@ _PAGE_LISTS = {"mimecast": "data", "meraki": "events", "atlassian": "data"}
 #: ``{"type": "MTA", "data": [...]}``, told by their events' own keys instead: :data:`_MIMECAST_EVENT`)
 _PAGE_NEEDS = {"data": frozenset({"pageSize"}), "events": frozenset({"next_page_token"}),
                "mimecast": frozenset({"meta", "fail"}), "meraki": frozenset({"pageStartAt"}),
-               "records": frozenset({"total"}), "atlassian": frozenset({"links"})}
+               "records": frozenset({"total"}), "atlassian": frozenset({"links"}),
+               "homer": frozenset({"keys"})}
 #: the keys every Mimecast SIEM log event has, one of which tells a get-siem-logs file's events
 #: (its account code, ``acc``, and its event's id, ``aCode``)
 _MIMECAST_EVENT = frozenset({"acc", "aCode"})
@@ -930,6 +936,9 @@ def api_page(obj: Mapping[str, Any] | Iterable[object]) -> str | None:
     'records'
     >>> api_page({"data": [{"id": "a"}], "links": {"next": "x"}, "meta": {}}), api_page({"records"})
     ('atlassian', None)
+    >>> homer = {"data": [{"sid": "a1@10.0.0.5"}], "keys": ["sid"], "total": 1}
+    >>> api_page(homer), api_page({"data": [{}], "total": 1})
+    ('homer', None)
     """
     keys = set(obj)
     for page, (_, envelope) in _API_PAGES.items():
