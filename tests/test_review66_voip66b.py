@@ -103,3 +103,22 @@ def test_a_homer_search_response_is_refused_with_its_recipe(tmp_path: Path) -> N
     rows = tmp_path / "rows.jsonl"  # an event with a 'data' list and a 'total' among its fields: a row
     rows.write_text("\n".join(json.dumps({"data": [{"n": i}], "total": 3, "user": "a"}) for i in range(3)))
     assert len(get_format("jsonl").read(rows)) == 3
+
+
+def test_a_freeswitch_cdrs_and_homer_messages_addresses_are_ecs_source() -> None:
+    # What was wrong: an ECS alert of a FreeSWITCH CDR kept its variables.sip_network_ip (the
+    # address the call's SIP came from, 203.0.113.77) only under hourglass.fields: no source.ip,
+    # no related.ip; nor did a Homer message's protocol_header.srcIp and dstIp.
+    from hourglass.serve.ecs import AlertRule, to_ecs
+
+    doc = to_ecs({"row": 1, "score": 2.0}, AlertRule("ae", "id"),
+                 fields={"variables.sip_network_ip": "203.0.113.77", "variables.sip_network_port": "5060",
+                         "variables.sip_user_agent": "Yealink SIP-T46S 66.86.0.15"})
+    assert doc["source"] == {"ip": "203.0.113.77", "port": 5060}
+    assert doc["related"] == {"ip": ["203.0.113.77"]}
+    assert doc["user_agent"] == {"original": "Yealink SIP-T46S 66.86.0.15"}
+    doc = to_ecs({"row": 1, "score": 2.0}, AlertRule("ae", "id"),
+                 fields={"protocol_header.srcIp": "198.51.100.23", "protocol_header.dstIp": "10.0.0.1",
+                         "protocol_header.dstPort": 5060})
+    assert doc["source"] == {"ip": "198.51.100.23"}
+    assert doc["destination"] == {"ip": "10.0.0.1", "port": 5060}

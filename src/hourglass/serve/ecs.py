@@ -242,6 +242,14 @@ ECS_FIELDS.update({"request.remote_address": "source.ip", "request.remote_port":
 # addr.remote and addr.local ('203.0.113.77:47682', the address read without its port), as
 # Elastic's Teleport integration maps them
 ECS_FIELDS.update({"addr.remote": "source.ip", "addr.local": "destination.ip"})
+# VoIP: a FreeSWITCH CDR's channel variables (mod_json_cdr's variables: the address and port the
+# call's SIP came from, its phone's user agent) and a Homer (sipcapture) message's headers (the
+# captured packet's addresses and ports): the alerts of a model of calls named no address
+ECS_FIELDS.update({"variables.sip_network_ip": "source.ip", "variables.sip_network_port": "source.port",
+                   "variables.sip_user_agent": "user_agent.original",
+                   "protocol_header.srcip": "source.ip", "protocol_header.srcport": "source.port",
+                   "protocol_header.dstip": "destination.ip", "protocol_header.dstport": "destination.port",
+                   "data_header.user_agent": "user_agent.original"})
 
 # Where a format's own field names mean something else than the same names elsewhere (matched
 # exactly: audit's numeric 'uid' and its ENRICHED 'UID', the account name): Linux audit's
