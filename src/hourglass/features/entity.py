@@ -763,9 +763,6 @@ class EntityWindows(ParamsClone):
         self._refuse_text_to_sum(df)
         # the training data's date order, kept so that later data is read alike
         ts, self.dayfirst_ = _read_times(df[self.timestamp_col], self.timestamp_col, self.dayfirst)
-        logger.info("entity features: per (%s, %s bucket): sum/mean/max of %d column(s)%s; distinct "
-                    "values of %d%s", self.entity_col, self.bucket, len(self.numeric_),
-                    _named(self.numeric_), len(self.categorical_), _named(self.categorical_))
         self.columns_ = [self.entity_col, self.timestamp_col, *self.numeric_, *self.categorical_]
         agg = self._aggregate(df, ts)
         values = agg.drop(columns=list(KEYS))
@@ -786,6 +783,7 @@ class EntityWindows(ParamsClone):
                 f"nothing tells one bucket from another; {VARYING_ADVICE}") from None
         self.feature_names_ = list(self.tabular_.feature_names_)
         self.n_buckets_ = len(agg)
+        self._say_columns()
         # each aggregate's median over the training buckets as counted, for explanations: the
         # imputer's median is of the log1p values, which for an even number of buckets is not
         # the middle of the counts (1 and 3: expm1 of the mean of their log1p is 1.83, not 2)
@@ -795,6 +793,20 @@ class EntityWindows(ParamsClone):
         logger.info("entity features: %d rows -> %d (entity, %s bucket) rows, %d entities",
                     len(df), len(agg), self.bucket, agg["entity"].nunique())
         return self
+
+    def _say_columns(self) -> None:
+        """Log the columns the fitted features aggregate: those with an aggregate kept, a column
+        whose every aggregate was constant in training (a field empty in every row) being named
+        apart, as not used."""
+        used = {c.rpartition(":")[0] for c in self.tabular_.feature_columns()}
+        num = [c for c in self.numeric_ if c in used]
+        cat = [c for c in self.categorical_ if c in used]
+        unused = [c for c in (*self.numeric_, *self.categorical_) if c not in used]
+        logger.info("entity features: per (%s, %s bucket): %s of %d column(s)%s; distinct values "
+                    "of %d%s%s", self.entity_col, self.bucket, "/".join(self.stats), len(num),
+                    _named(num), len(cat), _named(cat),
+                    f"; not used, constant in training: {len(unused)}{_named(unused)}"
+                    if unused else "")
 
     def _refuse_key_roles(self) -> None:
         """A ``drop`` or ``roles`` entry naming the entity or timestamp column is an error: the
