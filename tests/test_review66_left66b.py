@@ -1,11 +1,14 @@
 """Small defects of valid input noticed and left earlier: an entity model's summary of the
-columns it uses, ..."""
+columns it uses, FreeSWITCH's CDR CSV without a header line."""
 
 from __future__ import annotations
 
 import logging
 
 import pandas as pd
+import pytest
+
+from tests._cli import one_line_error
 
 
 def test_an_entity_models_summary_names_only_the_columns_it_uses(caplog) -> None:
@@ -26,3 +29,25 @@ def test_an_entity_models_summary_names_only_the_columns_it_uses(caplog) -> None
     assert len(said) == 1
     assert "sum/mean/max of 1 column(s) (file_size); distinct values of 1 (app)" in said[0]
     assert "not used, constant in training: 3 (policy, dlp_profile, alert_type)" in said[0]
+
+
+#: FreeSWITCH mod_cdr_csv's default template ('example'): no header line, every field quoted
+_FREESWITCH_CDR = ('"Extension 10{e:02d}","10{e:02d}","+44207946{n:04d}","default",'
+                   '"2024-03-01 08:{m:02d}:00","2024-03-01 08:{m:02d}:02","2024-03-01 08:{m:02d}:59",'
+                   '"59","57","NORMAL_CLEARING",'
+                   '"0b6f3a1e-9c1d-4d2e-8f7a-{n:012d}","","","PCMU","PCMU"\n')
+
+
+@pytest.mark.parametrize("command", ["train", "inspect"])
+def test_a_freeswitch_cdr_csv_without_a_header_line_is_refused_with_its_names(command, tmp_path) -> None:
+    # What was wrong: FreeSWITCH's mod_cdr_csv Master.csv (no header line) trained on its first
+    # call as the columns' names ('1001', 'NORMAL_CLEARING'), with only a warning naming
+    # PostgreSQL's csvlog; it is refused naming the header line of its default template.
+    path = tmp_path / "Master.csv"
+    path.write_text("".join(_FREESWITCH_CDR.format(e=i % 9 + 1, n=i, m=i % 60) for i in range(60)))
+    out = tmp_path / "m"
+    args = [command, str(path)] + (["-o", str(out)] if command == "train" else [])
+    one_line_error(args, "a FreeSWITCH CDR CSV (mod_cdr_csv's Master.csv) has no header line", out)
+    one_line_error(args, "(echo 'caller_id_name,caller_id_number,destination_number,context,"
+                         "start_stamp,answer_stamp,end_stamp,duration,billsec,hangup_cause,uuid,"
+                         "bleg_uuid,accountcode,read_codec,write_codec'; cat FILE) > FILE.csv", out)

@@ -351,6 +351,21 @@ _QUOTED_NO_HEADER = re.compile(rb'\s*"(?:\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(
                                rb'|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4})"'
                                rb'(?=(?:,"(?:[^"\r\n]|"")*"){5,}\r?\n)(?:,"(?:[^"\r\n]|"")*")*?'
                                rb',"(?:\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})"')
+#: FreeSWITCH's mod_cdr_csv Master.csv: no header line, each field quoted as its template writes it
+#: ('"Extension 1001","1001","+442079460000","default","2024-03-01 08:00:00","2024-03-01 08:00:02",
+#: "2024-03-01 08:01:02","62","60","NORMAL_CLEARING","<uuid>",...'), its first call taken for the
+#: columns' names (columns '1001', 'NORMAL_CLEARING'); told by its start, answer (empty for a call
+#: not answered) and end stamps, duration, billsec, hangup cause and uuid as its default template
+#: ('example') and the 'sql' one order them
+_FREESWITCH_CSV = re.compile(rb'\s*(?:"(?:[^"\r\n]|"")*",){4}"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d",'
+                             rb'"(?:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)?","\d{4}-\d\d-\d\d \d\d:\d\d:\d\d",'
+                             rb'("?)\d+\1, ?("?)\d+\2,"[A-Z_]+","[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-'
+                             rb'[0-9a-fA-F]{12}"')
+#: the variables of its default template ('example'), the names of a header line; the 'sql'
+#: template writes the first 13 of them
+_FREESWITCH_CSV_FIELDS = ("caller_id_name,caller_id_number,destination_number,context,start_stamp,"
+                          "answer_stamp,end_stamp,duration,billsec,hangup_cause,uuid,bleg_uuid,"
+                          "accountcode,read_codec,write_codec")
 #: OSSEC's (and Wazuh's) alerts.log: each alert a record of several lines, '** Alert
 #: 1709280000.12345: - syslog,sshd,...' first, then its time and agent, 'Rule: 5715 (level 3) ...'
 #: and the log line (its first line's commas part a CSV header of a few columns)
@@ -420,6 +435,16 @@ def _web_log(p: Any, head: bytes) -> None:
                          "as the columns' names); write one naming its fields before its lines: "
                          f"(echo '{names}'; cat FILE) > FILE.csv, or read the same requests from "
                          "Azure Monitor's resource logs (StorageBlobLogs)")
+    if _FREESWITCH_CSV.match(head):
+        fields = len(next(csv.reader(io.StringIO(head.decode("utf-8", "replace").lstrip()))))
+        known = _FREESWITCH_CSV_FIELDS.split(",")
+        names = (",".join(known[:fields]) if fields in (13, len(known))
+                 else f"NAME1,NAME2,... (the {fields} variables of its template, in order)")
+        raise InputError(f"{p}: a FreeSWITCH CDR CSV (mod_cdr_csv's Master.csv) has no header line "
+                         "(its first call would be read as the columns' names); write one naming its "
+                         "template's variables before its lines: (echo "
+                         f"'{names}'; cat FILE) > FILE.csv, or have FreeSWITCH write mod_json_cdr's "
+                         "JSON, one call a line")
     if _QUOTED_NO_HEADER.match(head):
         fields = len(next(csv.reader(io.StringIO(head.decode("utf-8", "replace").lstrip()))))
         raise InputError(f"{p}: a CSV with no header line (every field quoted, its time first: Cisco "
