@@ -1,5 +1,5 @@
 """Small defects of valid input noticed and left earlier: an entity model's summary of the
-columns it uses, FreeSWITCH's CDR CSV without a header line."""
+columns it uses, FreeSWITCH's and Asterisk's CDR CSV without a header line."""
 
 from __future__ import annotations
 
@@ -51,3 +51,25 @@ def test_a_freeswitch_cdr_csv_without_a_header_line_is_refused_with_its_names(co
     one_line_error(args, "(echo 'caller_id_name,caller_id_number,destination_number,context,"
                          "start_stamp,answer_stamp,end_stamp,duration,billsec,hangup_cause,uuid,"
                          "bleg_uuid,accountcode,read_codec,write_codec'; cat FILE) > FILE.csv", out)
+
+
+#: Asterisk's cdr_csv (loguniqueid and loguserfield on): no header line, numbers unquoted
+_ASTERISK_CDR = ('"","10{e:02d}","+44207946{n:04d}","from-internal","""Ext 10{e:02d}"" <10{e:02d}>",'
+                 '"PJSIP/10{e:02d}-0000{n:04x}","PJSIP/trunk-0000{n:04x}","Dial","PJSIP/trunk,30",'
+                 '"2024-03-01 08:{m:02d}:00","2024-03-01 08:{m:02d}:02","2024-03-01 08:{m:02d}:59",59,57,'
+                 '"ANSWERED","DOCUMENTATION","1709280{n:03d}.{n}",""\n')
+
+
+@pytest.mark.parametrize("command", ["train", "inspect"])
+def test_an_asterisk_cdr_csv_without_a_header_line_is_refused_with_its_names(command, tmp_path) -> None:
+    # What was wrong: Asterisk's cdr_csv Master.csv (no header line) trained on its first call as
+    # the columns' names ('PJSIP/1001-00000000', 'ANSWERED'), with only a warning naming
+    # PostgreSQL's csvlog; it is refused naming the header line of its 18 fields.
+    path = tmp_path / "Master.csv"
+    path.write_text("".join(_ASTERISK_CDR.format(e=i % 9 + 1, n=i, m=i % 60) for i in range(60)))
+    out = tmp_path / "m"
+    args = [command, str(path)] + (["-o", str(out)] if command == "train" else [])
+    one_line_error(args, "an Asterisk CDR CSV (cdr_csv's Master.csv) has no header line", out)
+    one_line_error(args, "(echo 'accountcode,src,dst,dcontext,clid,channel,dstchannel,lastapp,"
+                         "lastdata,start,answer,end,duration,billsec,disposition,amaflags,uniqueid,"
+                         "userfield'; cat FILE) > FILE.csv", out)

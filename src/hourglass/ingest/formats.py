@@ -366,6 +366,20 @@ _FREESWITCH_CSV = re.compile(rb'\s*(?:"(?:[^"\r\n]|"")*",){4}"\d{4}-\d\d-\d\d \d
 _FREESWITCH_CSV_FIELDS = ("caller_id_name,caller_id_number,destination_number,context,start_stamp,"
                           "answer_stamp,end_stamp,duration,billsec,hangup_cause,uuid,bleg_uuid,"
                           "accountcode,read_codec,write_codec")
+#: Asterisk's cdr_csv Master.csv: no header line, its text fields quoted, its numbers not
+#: ('"","1001","+442079460000","from-internal","""Alice"" <1001>","PJSIP/1001-00000001",...,
+#: "2024-03-01 08:00:00","2024-03-01 08:00:02","2024-03-01 08:01:02",62,60,"ANSWERED",
+#: "DOCUMENTATION",...'), its first call taken for the columns' names; told by its start, answer
+#: (empty for a call not answered) and end, duration, billsec, disposition and AMA flags
+_ASTERISK_CSV = re.compile(rb'\s*(?:"(?:[^"\r\n]|"")*",){9}"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d",'
+                           rb'"(?:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)?","\d{4}-\d\d-\d\d \d\d:\d\d:\d\d",'
+                           rb'\d+,\d+,"(?:ANSWERED|NO ANSWER|BUSY|FAILED|CONGESTION)","[A-Z]+"')
+#: its fields as cdr_csv writes them: the 16 always, then uniqueid (loguniqueid), userfield
+#: (loguserfield), and peeraccount, linkedid and sequence (newcdrcolumns)
+_ASTERISK_CSV_FIELDS = ("accountcode,src,dst,dcontext,clid,channel,dstchannel,lastapp,lastdata,start,"
+                        "answer,end,duration,billsec,disposition,amaflags")
+_ASTERISK_CSV_MORE = {17: ",uniqueid", 18: ",uniqueid,userfield",
+                      21: ",uniqueid,userfield,peeraccount,linkedid,sequence"}
 #: OSSEC's (and Wazuh's) alerts.log: each alert a record of several lines, '** Alert
 #: 1709280000.12345: - syslog,sshd,...' first, then its time and agent, 'Rule: 5715 (level 3) ...'
 #: and the log line (its first line's commas part a CSV header of a few columns)
@@ -445,6 +459,14 @@ def _web_log(p: Any, head: bytes) -> None:
                          "template's variables before its lines: (echo "
                          f"'{names}'; cat FILE) > FILE.csv, or have FreeSWITCH write mod_json_cdr's "
                          "JSON, one call a line")
+    if _ASTERISK_CSV.match(head):
+        fields = len(next(csv.reader(io.StringIO(head.decode("utf-8", "replace").lstrip()))))
+        names = (_ASTERISK_CSV_FIELDS + _ASTERISK_CSV_MORE.get(fields, "")
+                 if fields == 16 or fields in _ASTERISK_CSV_MORE
+                 else f"NAME1,NAME2,... (its {fields} fields, in order)")
+        raise InputError(f"{p}: an Asterisk CDR CSV (cdr_csv's Master.csv) has no header line (its "
+                         "first call would be read as the columns' names); write one naming its "
+                         f"fields before its lines: (echo '{names}'; cat FILE) > FILE.csv")
     if _QUOTED_NO_HEADER.match(head):
         fields = len(next(csv.reader(io.StringIO(head.decode("utf-8", "replace").lstrip()))))
         raise InputError(f"{p}: a CSV with no header line (every field quoted, its time first: Cisco "
