@@ -166,7 +166,8 @@ def explain(
         whole_ints = output is not None and detect_format(output) == "jsonl"
         with (chunk_writer(output) if output is not None else _NoWriter()) as writer:
             for df, result in score_chunks(pipe, data, spec, on_bad_rows, stats,
-                                            chunk_bytes=chunk_size):  # --keep: as score reads it
+                                            chunk_bytes=chunk_size,  # --keep: as score reads it
+                                            look=kept.look):
                 kept_df = kept.add(df)  # (every column: an absent one's error names a nested one)
                 rows = stats.rows_of(np.arange(n_rows, n_rows + len(df)))  # (data rows)
                 n_rows += len(df)

@@ -245,7 +245,8 @@ def score(
                                             reads=[*(silencer.rules.columns if silencer is not None else ())],
                                             reads_also=None if rule is None else functools.partial(
                                                 _ecs_named_column, fmt=rule.data_format,
-                                                known=rule.input_fields)):
+                                                known=rule.input_fields),
+                                            look=kept.look):
                 if silencer is not None:  # (on the columns read: not the empty --keep ones)
                     silencer.frame(df, result)
                 df = kept.add(df)
@@ -372,7 +373,8 @@ def _score_grouped(pipe: Any, data: Path, output: Path, spec: Any, stats: Any, k
         reads = [*grouping.keys, *(keep or []), *([time_col] if time_col else []),
                  *(silencer.rules.columns if silencer is not None else ())]
         for df, result in score_chunks(pipe, data, spec, on_bad_rows, stats,
-                                        chunk_bytes=chunk_bytes(chunk_mb), reads=reads):
+                                        chunk_bytes=chunk_bytes(chunk_mb), reads=reads,
+                                        look=kept.look):
             if silencer is not None:  # a silenced row feeds no group
                 silencer.frame(df, result)
             df = grouping.with_keys(kept.add(df), str(data), lenient=kept.lenient)

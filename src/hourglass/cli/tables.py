@@ -492,6 +492,7 @@ def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_ro
                  chunk_bytes: int = CHUNK_BYTES, extra_drop: tuple[str, ...] = (),
                  reads: Collection[str] | None = (),
                  reads_also: Callable[[str], bool] | None = None,
+                 look: Callable[[pd.DataFrame], None] | None = None,
                  ) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
     """(input chunk, score/flag frame) pairs, streamed with bounded memory for tabular models.
 
@@ -499,7 +500,9 @@ def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_ro
     ``reads``: the columns the caller reads from the chunks besides the model's and time
     columns (``--keep``, group keys, suppression rules' columns); ``None``: any column (every
     column read strictly); ``reads_also``: whether the caller reads a column of some other name
-    too (the columns an ECS alert takes, by their names). Another column whose values turn from
+    too (the columns an ECS alert takes, by their names); ``look``: called on each chunk as read,
+    before it is scored (:meth:`KeptColumns.look`: a ``--keep`` error before any warning of the
+    scoring). Another column whose values turn from
     numbers to text in a later chunk is text from there on instead of stopping the run: the
     model does not read it. So is the label column (read as text, :func:`label_strings`): labels
     ``0``/``1`` with an ``attack`` past the first block are read as a file whose first block
@@ -547,6 +550,8 @@ def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_ro
     # the columns the model ignores are told of once the file is read, not before its error
     with pipe.held_extra_warning() if vary else contextlib.nullcontext():
         for df in chunks:
+            if look is not None:
+                look(df)
             n_chunk = len(df)
             pos = np.arange(n_chunk)  # the rows kept, as positions in the chunk as read
             # (a column no row so far had: the missing column's error, which names the object)
@@ -767,6 +772,24 @@ class KeptColumns:
             return df
         return pd.concat([df, pd.DataFrame({c: np.full(len(df), None, dtype=object) for c in missing},
                                            index=df.index)], axis=1)
+
+    def look(self, df: pd.DataFrame) -> None:
+        """Raise, before ``df`` is scored, for a kept column it lacks where :meth:`add` would (a
+        column a later chunk may have, for JSON lines, but a list ``a,b`` of its columns where
+        one name goes: that is no column of any row).
+
+        Examples
+        --------
+        >>> KeptColumns(["src_ip,host"], "flows.jsonl", lenient=True).look(  # doctest: +ELLIPSIS
+        ...     pd.DataFrame({"src_ip": [1], "host": ["h"]}))
+        Traceback (most recent call last):
+        ...
+        hourglass.errors.HourglassError: --keep: no column 'src_ip,host' in flows.jsonl; give ...
+        """
+        for c in self.keep:
+            if c not in df.columns and (not self.lenient or one_name_each("--keep", c, df.columns)):
+                self.columns.update(dict.fromkeys(map(str, df.columns)))
+                raise self._error(c)
 
     def check(self) -> None:
         """Raise if a kept column was in no chunk at all."""
