@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -44,3 +45,18 @@ def test_keep_list_is_refused_before_scoring(tmp_path: Path, flows_model: Path, 
         f"error: --keep: no column 'src_ip,host' in {data}; give --keep once a column: "
         "--keep src_ip --keep host"], res.output
     assert not out.exists()
+
+
+@pytest.mark.parametrize("indent", [None, 2])
+def test_a_slurm_json_document_is_refused_with_its_recipe(tmp_path: Path, indent: int | None) -> None:
+    # What was wrong: a Slurm 'sacct --json' document ({"meta", "errors", "warnings", "jobs"}) was
+    # read as one row of its envelope (on one line) or told 'jq -c .' (pretty-printed), which gives
+    # that one row again; it is refused with jq -c '.jobs[]', as the other API pages are.
+    jobs = [{"job_id": 1000 + i, "user": "alice", "partition": "gpu", "nodes": "node01"} for i in range(5)]
+    doc = {"jobs": jobs, "meta": {"command": ["sacct", "--json"]}, "errors": [], "warnings": []}
+    data = tmp_path / "sacct.json"
+    data.write_text(json.dumps(doc, indent=indent) + "\n")
+    res = runner.invoke(app, ["inspect", str(data)])
+    assert res.exit_code == 2, res.output
+    assert "Slurm sacct --json or squeue --json document" in res.output
+    assert "jq -c '.jobs[]'" in res.output and "jq -c .)" not in res.output

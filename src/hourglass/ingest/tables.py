@@ -871,10 +871,15 @@ _API_PAGES = {
     "atlassian": ("page of organization events from Atlassian's admin API (/admin/v1/orgs/{id}/events: "
                   "its events under data)",
                   frozenset({"data", "links", "meta"})),
+    # HPC: Slurm's sacct --json and squeue --json (its REST API's document: {"meta": {...},
+    # "errors": [], "warnings": [], "jobs": [...]}), every job of the cluster in one row of it
+    "slurm": ("Slurm sacct --json or squeue --json document (its jobs under jobs)",
+              frozenset({"jobs", "meta", "errors", "warnings"})),
 }
 #: the key of the events of a page whose name in :data:`_API_PAGES` is not that key (Mimecast's
 #: and Brivo's both under data, Meraki's and Verkada's under events)
-_PAGE_LISTS = {"mimecast": "data", "meraki": "events", "atlassian": "data", "homer": "data"}
+_PAGE_LISTS = {"mimecast": "data", "meraki": "events", "atlassian": "data", "homer": "data",
+               "slurm": "jobs"}
 #: what a page whose list has a common field's name holds beside it, so that an event of one
 #: (a webhook's ``{"type": "login", "data": [...]}``, ``{"count": 3, "data": [...]}``, ``{"events":
 #: [...], "page_size": 3}``) is no page: Brivo's ``pageSize``, Verkada's ``next_page_token``,
@@ -883,7 +888,7 @@ _PAGE_LISTS = {"mimecast": "data", "meraki": "events", "atlassian": "data", "hom
 _PAGE_NEEDS = {"data": frozenset({"pageSize"}), "events": frozenset({"next_page_token"}),
                "mimecast": frozenset({"meta", "fail"}), "meraki": frozenset({"pageStartAt"}),
                "records": frozenset({"total"}), "atlassian": frozenset({"links"}),
-               "homer": frozenset({"keys"})}
+               "homer": frozenset({"keys"}), "slurm": frozenset({"meta", "errors"})}
 #: the keys every Mimecast SIEM log event has, one of which tells a get-siem-logs file's events
 #: (its account code, ``acc``, and its event's id, ``aCode``)
 _MIMECAST_EVENT = frozenset({"acc", "aCode"})
@@ -939,6 +944,10 @@ def api_page(obj: Mapping[str, Any] | Iterable[object]) -> str | None:
     >>> homer = {"data": [{"sid": "a1@10.0.0.5"}], "keys": ["sid"], "total": 1}
     >>> api_page(homer), api_page({"data": [{}], "total": 1})
     ('homer', None)
+    >>> api_page({"meta": {}, "errors": [], "warnings": [], "jobs": [{"job_id": 1}]})
+    'slurm'
+    >>> api_page({"meta": {}, "jobs": [{"job_id": 1}]}), api_page({"errors": [], "jobs": [{"job_id": 1}]})
+    (None, None)
     """
     keys = set(obj)
     for page, (_, envelope) in _API_PAGES.items():
@@ -964,7 +973,7 @@ def maybe_api_page(obj: Mapping[str, Any] | Collection[object]) -> bool:
     Jenkins' ``_class``, Netskope's ``wait_time``: a Splunk export's rows hold a ``result`` too;
     Proofpoint TAP's ``queryEndTime``; Mimecast's and Brivo's ``data`` among four keys at most; a
     Graph page's ``@odata.context``, an Azure list's ``nextLink``: a metric's rows hold a
-    ``value``; Jira's audit ``records``), so
+    ``value``; Jira's audit ``records``; Slurm's ``errors``: a run's ``jobs`` are GitHub's too), so
     that :func:`api_page` is asked only of such: a look-up each, no more, on every row.
 
     Examples
@@ -979,7 +988,7 @@ def maybe_api_page(obj: Mapping[str, Any] | Collection[object]) -> bool:
     return ("items" in obj or "entries" in obj or "total_count" in obj or "_class" in obj
             or "wait_time" in obj or "queryEndTime" in obj or ("data" in obj and len(obj) <= 4)
             or "events" in obj or "@odata.context" in obj or "nextLink" in obj
-            or "records" in obj)
+            or "records" in obj or "errors" in obj)
 
 
 def api_page_name(key: str) -> str:
