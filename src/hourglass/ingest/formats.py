@@ -400,6 +400,18 @@ _ELB_REGEX = (r"^(?:(?P<type>[a-z0-9]+) )?(?P<timestamp>\S+Z) (?P<elb>\S+) (?P<c
               r"(?P<content>.*)$")
 
 
+def _first_record_fields(head: bytes) -> int:
+    """How many fields the first record of ``head`` (a CSV file's first bytes) holds, as a CSV
+    reader splits it (a quoted field may hold a comma).
+
+    Examples
+    --------
+    >>> _first_record_fields(b'"a, b","c",3\\n"d"')
+    3
+    """
+    return len(next(csv.reader(io.StringIO(head.decode("utf-8", "replace").lstrip()))))
+
+
 def _web_log(p: Any, head: bytes) -> None:
     """Refuse a web server's, proxy's or load balancer's access log, nginx's error log,
     ModSecurity's native audit log or a PowerShell transcript, sniffed as a table, naming how to
@@ -450,7 +462,7 @@ def _web_log(p: Any, head: bytes) -> None:
                          f"(echo '{names}'; cat FILE) > FILE.csv, or read the same requests from "
                          "Azure Monitor's resource logs (StorageBlobLogs)")
     if _FREESWITCH_CSV.match(head):
-        fields = len(next(csv.reader(io.StringIO(head.decode("utf-8", "replace").lstrip()))))
+        fields = _first_record_fields(head)
         known = _FREESWITCH_CSV_FIELDS.split(",")
         names = (",".join(known[:fields]) if fields in (13, len(known))
                  else f"NAME1,NAME2,... (the {fields} variables of its template, in order)")
@@ -460,7 +472,7 @@ def _web_log(p: Any, head: bytes) -> None:
                          f"'{names}'; cat FILE) > FILE.csv, or have FreeSWITCH write mod_json_cdr's "
                          "JSON, one call a line")
     if _ASTERISK_CSV.match(head):
-        fields = len(next(csv.reader(io.StringIO(head.decode("utf-8", "replace").lstrip()))))
+        fields = _first_record_fields(head)
         names = (_ASTERISK_CSV_FIELDS + _ASTERISK_CSV_MORE.get(fields, "")
                  if fields == 16 or fields in _ASTERISK_CSV_MORE
                  else f"NAME1,NAME2,... (its {fields} fields, in order)")
@@ -468,7 +480,7 @@ def _web_log(p: Any, head: bytes) -> None:
                          "first call would be read as the columns' names); write one naming its "
                          f"fields before its lines: (echo '{names}'; cat FILE) > FILE.csv")
     if _QUOTED_NO_HEADER.match(head):
-        fields = len(next(csv.reader(io.StringIO(head.decode("utf-8", "replace").lstrip()))))
+        fields = _first_record_fields(head)
         raise InputError(f"{p}: a CSV with no header line (every field quoted, its time first: Cisco "
                          "Umbrella's DNS, proxy or firewall log as its S3 export writes it, or a Zscaler "
                          "NSS feed's CSV); its first record would be read as the columns' names; export "
