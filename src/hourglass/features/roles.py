@@ -29,7 +29,7 @@ __all__ = ["CREDENTIAL_NUMBERS", "DIGITAL_STATES", "ID_NAME", "IP_FORM", "NULL_T
            "ZERO_PADDED", "TableTells",
            "canonical_text", "clock_values", "dhcp_audit_names", "dropped_score_output",
            "factorize_strings", "foreign_digit_number", "identifier_name", "infer_role", "ip_parts",
-           "ipv4_bucket", "ipv4_private", "is_time_name", "near_unique", "normal_leaf",
+           "ipv4_bucket", "ipv4_private", "is_ip", "is_time_name", "near_unique", "normal_leaf",
            "numeric_identifier", "port_numbers", "score_output_columns", "separated_hint",
            "separated_number", "separated_warning", "splunk_time", "stable_hash", "string_values",
            "table_tells", "type_line_hint", "unit_number", "unpadded", "unpadded_reason", "version_text"]
@@ -1854,7 +1854,7 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
         # 'Datum' 01.03.2024; under a time's name, 'times' below): as categories, every later
         # day would be a value never seen
         return "drop", "date/time values" + _unset_said(sample[placeholder])
-    if len(real) and real.map(lambda v: bool(_IPV4.match(v)) or (":" in v and _is_ip(without_port(v)))
+    if len(real) and real.map(lambda v: bool(_IPV4.match(v)) or (":" in v and is_ip(without_port(v)))
                               ).mean() > 0.95:  # (an address with its port too: Azure's 10.0.1.5:52153)
         return "ip", "IP address values" + _unset_said(sample[placeholder])
     states = sample.isin(DIGITAL_STATES)  # a historian's 'Bad Input' among a tag's numbers
@@ -2791,7 +2791,14 @@ def without_port(text: str) -> str:
     return text if m is None else m.group(1) or m.group(2)
 
 
-def _is_ip(v: str) -> bool:
+def is_ip(v: str) -> bool:
+    """Whether ``v`` is an IP address written alone (no port, no name, no space around it).
+
+    Examples
+    --------
+    >>> is_ip("10.0.3.11"), is_ip("2001:db8::1"), is_ip("srv1.corp.local"), is_ip("10.0.3.11:80")
+    (True, True, False, False)
+    """
     try:
         ipaddress.ip_address(v)
     except ValueError:

@@ -68,6 +68,7 @@ from hourglass.features.roles import (
     _NFDUMP_TELLS,
     _SILK_TELLS,
     dhcp_audit_names,
+    is_ip,
     normal_leaf,
     unpadded_ipv4,
     without_port,
@@ -895,13 +896,7 @@ def _address(value: Any) -> bool:
     >>> _address("10.0.3.11"), _address(" 2001:db8::1 "), _address("srv1.corp.local"), _address(None)
     (True, True, False, False)
     """
-    if not isinstance(value, str):
-        return False
-    try:
-        ipaddress.ip_address(value.strip())
-    except ValueError:
-        return False
-    return True
+    return isinstance(value, str) and is_ip(value.strip())
 
 
 #: the protocol letters of an Azure NSG flow log's tuples (version 1 and 2: T for TCP, U for UDP)

@@ -61,7 +61,7 @@ import pandas as pd
 from hourglass._columns import listed_columns
 from hourglass._eol import without_boms
 from hourglass.errors import InputError, no_file, read_problem
-from hourglass.features.roles import unpadded_ipv4
+from hourglass.features.roles import is_ip, unpadded_ipv4
 
 __all__ = ["Condition", "Rule", "SuppressionError", "Suppressions", "load_suppressions"]
 
@@ -134,21 +134,13 @@ def _network(text: str, where: str) -> IpNetwork | None:
     >>> [_network(t, "x") for t in ("2001:db8::/32", "https://updates.example.com/", "C:/Windows/x")]
     [IPv6Network('2001:db8::/32'), None, None]
     """
-    looks = _IPV4ISH.match(text) is not None or ("/" in text and _is_address(text.split("/", 1)[0]))
+    looks = _IPV4ISH.match(text) is not None or ("/" in text and is_ip(text.split("/", 1)[0]))
     try:
         return ipaddress.ip_network(unpadded_ipv4(text), strict=True)  # ('010.0.0.0/8': 10.0.0.0/8)
     except ValueError as exc:
         if looks:
             raise InputError(f"{where}: {text!r} is not a valid IP address or network ({exc})") from None
         return None
-
-
-def _is_address(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _glob_matches(glob: str, texts: list[str]) -> np.ndarray:
